@@ -1,0 +1,71 @@
+"""Entry points of the deployed functions. Each one parses, delegates to the `pakn` package, and returns.
+
+Imports happen inside each function: every function is deployed from this one file, and each should load
+only what it uses.
+"""
+
+import functions_framework
+
+
+def _body(request, limit: int) -> bytes:
+    # One byte past the limit is enough to know the body is too big, without reading all of it.
+    return request.stream.read(limit + 1)
+
+
+@functions_framework.http
+def zalo_webhook(request):
+    """Zalo -> us: verify, publish one normalised event, answer 200 within Zalo's 2 seconds."""
+    from pakn import runtime
+    from pakn.log import bind_trace
+
+    settings = runtime.settings()
+    bind_trace(request.headers.get("X-Cloud-Trace-Context"), settings.google_cloud_project)
+    if request.method == "GET":
+        # Zalo's console checks that the URL answers before it saves it.
+        return {"status": "ok"}, 200
+    body = _body(request, settings.webhook_max_bytes)
+    outcome = runtime.webhook_receiver().receive(body, request.headers.get("X-ZEvent-Signature"))
+    return outcome.body, outcome.status
+
+
+@functions_framework.http
+def handle_zalo_event(request):
+    """Push from the events topic: the citizen's conversation."""
+    from pakn import conversation, runtime
+    from pakn.events import CitizenEvent
+    from pakn.push import handle_push
+
+    def handle(envelope):
+        runtime.inbox().process(envelope.payload(CitizenEvent), conversation.apply)
+
+    outcome = handle_push(request.get_data(), handle, runtime.dead_letter_publisher())
+    return outcome.body, outcome.status
+
+
+@functions_framework.http
+def send_outbound(request):
+    """Push from the outbound topic: send one reply to Zalo, once."""
+    from pakn import runtime
+    from pakn.outbound import OutboundRequest
+    from pakn.push import handle_push
+
+    def handle(envelope):
+        runtime.sender().deliver(envelope.payload(OutboundRequest).delivery_key)
+
+    outcome = handle_push(request.get_data(), handle, runtime.dead_letter_publisher())
+    return outcome.body, outcome.status
+
+
+@functions_framework.http
+def record_dead_letter(request):
+    """Push from the dead-letter topic: keep the message and its reason where ops can see it."""
+    from pakn import dead_letters, runtime
+    from pakn.push import handle_push
+
+    outcome = handle_push(
+        request.get_data(),
+        lambda envelope: dead_letters.record(runtime.firestore_db(), envelope),
+        # A dead letter that cannot be recorded stays on the kept subscription; nothing further to do.
+        lambda envelope, reason: None,
+    )
+    return outcome.body, outcome.status

@@ -1,0 +1,87 @@
+"""Per-instance wiring: settings, clients and services, each created once on first use.
+
+Entry points ask for what they need and nothing else, so the webhook never imports Firestore and a worker
+never builds a client it does not call (cold starts).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pakn.settings import Settings, load_settings
+from pakn.topology import load_topology
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@cache
+def publisher():
+    from pakn.pubsub import Publisher
+
+    return Publisher(settings().google_cloud_project)
+
+
+@cache
+def firestore_db():
+    from google.cloud import firestore
+
+    return firestore.Client(project=settings().google_cloud_project)
+
+
+@cache
+def webhook_receiver():
+    from pakn.webhook import WebhookReceiver
+
+    topic = load_topology().topic("events").name
+
+    def publish(event) -> str:
+        return publisher().publish(
+            topic, event, ordering_key=event.citizen_id, event_type=event.event_name, event_id=event.event_id
+        )
+
+    return WebhookReceiver(settings(), publish)
+
+
+def publish_outbound(request, citizen_id: str) -> str:
+    topic = load_topology().topic("outbound").name
+    return publisher().publish(topic, request, ordering_key=citizen_id, delivery_key=request.delivery_key)
+
+
+def dead_letter_publisher():
+    """What a push handler calls for a message that can never be processed."""
+    from pakn.push import dead_letter
+
+    topic = load_topology().topic("dead_letters").name
+    return lambda envelope, reason: dead_letter(publisher(), topic, envelope, reason)
+
+
+@cache
+def inbox():
+    from pakn.inbox import Inbox
+
+    return Inbox(firestore_db(), publish_outbound)
+
+
+@cache
+def zalo_client():
+    from pakn.zalo.client import firestore_client
+
+    config = settings()
+    refresh_token = config.zalo_refresh_token
+    return firestore_client(
+        firestore_db(),
+        api_base=config.zalo_api_base,
+        oauth_base=config.zalo_oauth_base,
+        app_id=config.zalo_app_id,
+        app_secret=config.zalo_app_secret.get_secret_value(),
+        initial_refresh_token=refresh_token.get_secret_value() if refresh_token else None,
+    )
+
+
+@cache
+def sender():
+    from pakn.sender import Sender
+
+    return Sender(firestore_db(), zalo_client())

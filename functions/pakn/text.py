@@ -1,0 +1,107 @@
+"""Vietnamese text as citizens type it on a phone, folded into one comparable form.
+
+Citizens write "Phường Hoà Bình", "phuong hoa binh", "P.Hòa Bình" or "ko dc" for "không được". Everything
+the classifier and the place lookup compare goes through `tokens()` first, so that all these spellings meet:
+lowercase, no diacritics (đ -> d), no emoji or punctuation, chat shorthand expanded. Tone-mark placement
+variants (Hoà/Hòa, Thuỵ/Thụy) disappear with the diacritics.
+
+The shorthand lists are data (`data/abbreviations.json`), so they change without a code change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+def _build_fold_table() -> dict[int, str | None]:
+    # One str.translate pass is far faster than decomposing every character of every message.
+    table: dict[int, str | None] = {}
+    for code_point in range(0x00C0, 0x1F00):
+        char = chr(code_point)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        if base != char and base.isascii():
+            table[code_point] = base
+    for code_point in range(0x0300, 0x0370):  # combining marks left over from NFD input
+        table[code_point] = None
+    table.update({ord("đ"): "d", ord("Đ"): "D"})
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")  # "khongggg" -> "khong"
+# "kí"/"ký", "lí"/"lý", "Mĩ"/"Mỹ": both spellings are correct Vietnamese, so they must compare equal.
+_FINAL_Y = re.compile(r"^([bcdghklmnpqrstvx]|ch|gh|kh|nh|ph|th|tr)y$")
+
+
+@dataclass(frozen=True)
+class _Shorthand:
+    words: dict[str, tuple[str, ...]]
+    dotted: dict[str, str]
+    dotted_pattern: re.Pattern[str]
+    amounts: dict[str, str]
+    amount_pattern: re.Pattern[str]
+
+
+def _alternatives(keys: dict[str, str]) -> str:
+    return "|".join(sorted(map(re.escape, keys), key=len, reverse=True))
+
+
+@cache
+def _shorthand() -> _Shorthand:
+    raw = json.loads(resources.files("pakn").joinpath("data/abbreviations.json").read_text(encoding="utf-8"))
+    dotted, amounts = raw["dotted"], raw["amounts"]
+    return _Shorthand(
+        words={short: tuple(long.split()) for short, long in raw["words"].items()},
+        dotted=dotted,
+        # "p.Trúc Bạch", "Q. Ba Đình": the dot is what tells an abbreviation from an ordinary letter.
+        dotted_pattern=re.compile(rf"(?<![a-z0-9])({_alternatives(dotted)})\.(?=\s*[a-z])"),
+        amounts=amounts,
+        # "500k", "10tr": the unit must be split off, or "k" would later read as "không".
+        amount_pattern=re.compile(rf"\b(\d+)({_alternatives(amounts)})\b"),
+    )
+
+
+def fold(text: str) -> str:
+    """Lowercase, NFC, without diacritics (đ -> d); punctuation and spacing are kept."""
+    return unicodedata.normalize("NFC", text).lower().translate(_FOLD_TABLE)
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """The words of `text`, folded, emoji and punctuation removed, chat shorthand expanded.
+
+    "Cb P.Trúc Bạch ko nhận hs 😡" -> ("can", "bo", "phuong", "truc", "bach", "khong", "nhan", "ho", "so").
+    """
+    shorthand = _shorthand()
+    folded = shorthand.dotted_pattern.sub(lambda match: f" {shorthand.dotted[match.group(1)]} ", fold(text))
+    folded = _STRETCHED.sub(r"\1", _NOT_WORD.sub(" ", folded))
+    folded = shorthand.amount_pattern.sub(
+        lambda match: f"{match.group(1)} {shorthand.amounts[match.group(2)]}", folded
+    )
+    result: list[str] = []
+    for word in folded.split():
+        expansion = shorthand.words.get(word)
+        if expansion is not None:
+            result.extend(expansion)
+        else:
+            result.append(_FINAL_Y.sub(r"\1i", word))
+    return tuple(result)
+
+
+def normalise(text: str) -> str:
+    """`tokens()` joined by single spaces: the canonical comparable form of a text or a name."""
+    return " ".join(tokens(text))
+
+
+def transpositions(word: str) -> set[str]:
+    """Every spelling of `word` with two neighbouring letters swapped ("sinh" -> "isnh", "snih", "sihn").
+
+    Swapped letters are the commonest phone typo, and unlike dropped letters they rarely make another
+    Vietnamese syllable, so they can be corrected without guessing.
+    """
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}

@@ -1,0 +1,145 @@
+"""Zalo webhook events as they arrive on the wire (field names exactly as Zalo sends them).
+
+Zalo's documentation is not reachable and sources disagree in places (../shared/docs/zalo-oa.md): models
+accept the documented variants and ignore fields they do not need, so a new optional field never turns a
+real event into a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+# Events the citizen's conversation acts on; `user_send_<type>` for each message type.
+USER_MESSAGE_TYPES = (
+    "text",
+    "image",
+    "link",
+    "audio",
+    "video",
+    "sticker",
+    "gif",
+    "location",
+    "file",
+    "business_card",
+)
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Party(_Wire):
+    id: str = Field(min_length=1, max_length=64)
+
+
+class Coordinates(_Wire):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class AttachmentPayload(_Wire):
+    url: str | None = None
+    thumbnail: str | None = None
+    name: str | None = None
+    size: int | str | None = None
+    type: str | None = None
+    title: str | None = None
+    description: str | None = None
+    coordinates: Coordinates | None = None
+
+
+class Attachment(_Wire):
+    type: str
+    payload: AttachmentPayload = AttachmentPayload()
+
+
+class Message(_Wire):
+    msg_id: str = Field(min_length=1, max_length=128)
+    text: str | None = Field(default=None, max_length=20_000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=50)
+
+
+class _Timed(_Wire):
+    app_id: str | None = None
+    # Epoch milliseconds as a string (sometimes a number): part of the signature, so kept as sent.
+    timestamp: Annotated[str, Field(pattern=r"^\d{10,14}$")]
+
+
+class UserMessageEvent(_Timed):
+    """`user_send_*`: the citizen wrote, sent media, a location, a link or a business card."""
+
+    event_name: Literal[tuple(f"user_send_{kind}" for kind in USER_MESSAGE_TYPES)]  # type: ignore[valid-type]
+    sender: Party
+    recipient: Party
+    message: Message
+    user_id_by_app: str | None = None
+
+
+class FollowEvent(_Timed):
+    """`follow` / `unfollow`: carry `follower` instead of `sender`."""
+
+    event_name: Literal["follow", "unfollow"]
+    follower: Party
+    oa_id: str | None = None
+    source: str | None = None
+
+
+class SubmittedAddress(_Wire):
+    address: str | None = None
+    city: str | None = None
+    district: str | None = None
+    ward: str | None = None
+
+
+class SubmittedInfo(SubmittedAddress):
+    """The answer to a request-user-info message. Older payloads put the address parts here, newer ones
+    nest them in `full_address` (zalo-oa.md, UNSURE): both are read."""
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    full_address: SubmittedAddress | None = None
+
+
+class SubmitInfoEvent(_Timed):
+    event_name: Literal["user_submit_info"]
+    sender: Party
+    recipient: Party
+    info: SubmittedInfo
+    user_id_by_app: str | None = None
+
+
+class OaEchoEvent(_Timed):
+    """`oa_send_*`: Zalo echoes what the OA sent (ours, or staff's in the OA console); sender is the OA."""
+
+    event_name: Annotated[str, Field(pattern=r"^oa_send_[a-z_]+$")]
+    sender: Party
+    recipient: Party
+    message: Message | None = None
+
+
+class UserActivityEvent(_Timed):
+    """`user_received_message`, `user_seen_message`, `user_reacted_message`: receipts, not content."""
+
+    event_name: Literal["user_received_message", "user_seen_message", "user_reacted_message"]
+    sender: Party
+    recipient: Party
+
+
+ZaloEvent = UserMessageEvent | FollowEvent | SubmitInfoEvent | OaEchoEvent | UserActivityEvent
+_EVENT_ADAPTER: TypeAdapter[ZaloEvent] = TypeAdapter(ZaloEvent)
+
+
+def is_known_event(event_name: str) -> bool:
+    return (
+        event_name in {f"user_send_{kind}" for kind in USER_MESSAGE_TYPES}
+        or event_name in {"follow", "unfollow", "user_submit_info"}
+        or event_name in {"user_received_message", "user_seen_message", "user_reacted_message"}
+        or event_name.startswith("oa_send_")
+    )
+
+
+def parse_event(body: dict) -> ZaloEvent:
+    """The typed event for a known `event_name`; raises pydantic.ValidationError when it is malformed."""
+    return _EVENT_ADAPTER.validate_python(body)

@@ -1,0 +1,80 @@
+"""Test tiers: tests/unit need nothing; tests/emulator get the real emulators, started once per session
+by the fixtures below and stopped at its end; tests/e2e run the whole local stack as `make dev` does.
+
+Tests isolate themselves by project id: each test gets its own Firestore database and Pub/Sub namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pakn_dev.emulators import EmulatorPorts, client_environment, emulator_services, missing_prerequisites
+from pakn_dev.processes import Supervisor, free_port
+
+
+@pytest.fixture(scope="session")
+def emulator_ports(tmp_path_factory) -> EmulatorPorts:
+    """Firestore and Pub/Sub emulators on free ports, for the whole session."""
+    missing = missing_prerequisites(auth=False)
+    if missing:
+        pytest.exit(" ".join(missing), returncode=3)
+    ports = EmulatorPorts(
+        firestore=free_port(), pubsub=free_port(), auth=free_port(), hub=free_port(), logging=free_port()
+    )
+    work = tmp_path_factory.mktemp("emulators")
+    supervisor = Supervisor(work / "logs")
+    services = emulator_services(ports, work, auth=False)
+    for service in services:
+        supervisor.start(service)
+    saved = dict(os.environ)
+    try:
+        supervisor.wait_ready(services)
+        os.environ.update(client_environment(ports, auth=False))
+        yield ports
+    finally:
+        supervisor.stop_all()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def auth_emulator(emulator_ports, tmp_path_factory) -> str:
+    """The Firebase Auth emulator (firebase-tools), started only when a test asks for it."""
+    missing = missing_prerequisites(auth=True)
+    if missing:
+        pytest.exit(" ".join(missing), returncode=3)
+    work = tmp_path_factory.mktemp("auth")
+    supervisor = Supervisor(work / "logs")
+    service = next(s for s in emulator_services(emulator_ports, work, auth=True) if s.name == "auth-emulator")
+    supervisor.start(service)
+    try:
+        supervisor.wait_ready([service])
+        os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = f"127.0.0.1:{emulator_ports.auth}"
+        yield os.environ["FIREBASE_AUTH_EMULATOR_HOST"]
+    finally:
+        supervisor.stop_all()
+        os.environ.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+
+
+@pytest.fixture
+def project_id(emulator_ports) -> str:
+    """A project of this test's own: Firestore data and Pub/Sub topics are not shared with other tests."""
+    return f"demo-t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def firestore_db(project_id):
+    from google.cloud import firestore
+
+    client = firestore.Client(project=project_id)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
