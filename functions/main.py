@@ -31,12 +31,12 @@ def zalo_webhook(request):
 @functions_framework.http
 def handle_zalo_event(request):
     """Push from the events topic: the citizen's conversation."""
-    from pakn import conversation, runtime
+    from pakn import runtime
     from pakn.events import CitizenEvent
     from pakn.push import handle_push
 
     def handle(envelope):
-        runtime.inbox().process(envelope.payload(CitizenEvent), conversation.apply)
+        runtime.inbox().process(envelope.payload(CitizenEvent), runtime.conversation().apply)
 
     outcome = handle_push(request.get_data(), handle, runtime.dead_letter_publisher())
     return outcome.body, outcome.status

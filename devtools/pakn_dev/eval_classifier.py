@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"messages            {evaluation.total}")
     print(f"kind accuracy       {evaluation.kind_accuracy:.1%}  (target >= {TARGETS['kind_accuracy']:.0%})")
     print(f"level accuracy      {evaluation.level_accuracy:.1%}")
-    print(f"agency accuracy     {evaluation.agency_accuracy:.1%}  (where determined; target >= "
-          f"{TARGETS['agency_accuracy']:.0%})")
+    print(
+        f"agency accuracy     {evaluation.agency_accuracy:.1%}  (where determined; target >= "
+        f"{TARGETS['agency_accuracy']:.0%})"
+    )
     print(f"wrong-agency rate   {evaluation.wrong_agency_rate:.1%}  (target < {MAX_WRONG_AGENCY_RATE:.0%})")
     print("commonest confusions (expected -> got):")
     for confusion, count in evaluation.confusions.most_common(15):

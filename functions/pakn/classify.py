@@ -41,6 +41,14 @@ _NOTHING_FOUND_CONFIDENCE = 0.3
 # Scales the kind's confidence by how the agency was found.
 _AGENCY_NAMED, _AGENCY_BY_PROCEDURE, _LEVEL_ONLY, _UNDETERMINED = 1.0, 0.9, 0.6, 0.4
 _LEVEL_PRIORITY: tuple[Level, ...] = ("outside", "department", "commune", "city")
+# The kinds that could have won instead. Procedure words are no rival to conduct or regulation: a complaint
+# about an official or a rule names the procedure it concerns.
+_RIVALS: dict[str, tuple[str, ...]] = {
+    "conduct": ("regulation", "out_of_scope"),
+    "regulation": ("conduct", "out_of_scope"),
+    "procedure": ("conduct", "regulation", "out_of_scope"),
+    "out_of_scope": ("procedure", "conduct", "regulation"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +138,10 @@ class Classifier:
             for alias in entry["aliases"]:
                 signal = _Signal(alias, "procedure", _NAMING_IS_PROCEDURE, body, _STRONG)
                 phrases[tokens(alias)].append(signal)
-        for alias_words, agency_id in registry.aliases.items():
-            signal = _Signal(" ".join(alias_words), "procedure", _NAMING_IS_PROCEDURE, agency_id, _NAMED)
-            phrases[alias_words].append(signal)
+        for agency in registry.agencies.values():
+            for alias in agency.aliases:
+                signal = _Signal(alias, "procedure", _NAMING_IS_PROCEDURE, agency.id, _NAMED)
+                phrases[tokens(alias)].append(signal)
 
         self._pairs = tuple(
             _Pair(
@@ -183,7 +192,9 @@ class Classifier:
 
         kind, kind_confidence = self._decide_kind(kind_scores)
         if kind == "out_of_scope":
-            return Classification(kind, None, None, None, kind_confidence, _unique(kind_evidence[kind]))
+            return Classification(
+                kind, None, None, None, round(kind_confidence, 2), _unique(kind_evidence[kind])
+            )
 
         place = self._registry.resolve_place(words)
         if place.agency_id or place.ambiguous:
@@ -234,8 +245,8 @@ class Classifier:
         else:
             return "out_of_scope", _NOTHING_FOUND_CONFIDENCE
         top = scores[kind]
-        runner_up = max((score for other, score in scores.items() if other != kind), default=0.0)
-        return kind, min(1.0, top / (top + runner_up + 0.5))
+        runner_up = max(scores[other] for other in _RIVALS[kind])
+        return kind, top / (top + runner_up + 0.5)
 
     def _decide_route(
         self, scores: dict[str, float], place_agency: str | None

@@ -1,13 +1,329 @@
-"""The citizen's conversation (hội thoại): what each event changes and what the OA answers."""
+"""The citizen's conversation (hội thoại): what each event changes and what the OA answers.
+
+One event is one turn, applied inside the inbox's transaction: every read (the citizen's state, a case
+look-up, a tracking code) happens before any write, as Firestore requires, and the writes are queued and
+made at the end of the turn. The Vietnamese the citizen sees comes from `pakn.messages`.
+"""
 
 from __future__ import annotations
 
-from pakn import messages
-from pakn.events import CitizenEvent
+from collections.abc import Callable
+from datetime import datetime
+
+from pakn import cases, citizens, deadlines, messages
+from pakn.citizens import CitizenState, Draft, DraftPart, LastCase
+from pakn.classify import Classification, classify
+from pakn.collections import document_id
+from pakn.commands import Command, parse_command
+from pakn.contact import is_complete, parse_typed_contact
+from pakn.events import CitizenEvent, ContactDetails
 from pakn.outbound import OutboundMessage
+from pakn.registry import load_registry
+from pakn.routing import route
+from pakn.workdays import local_date
+
+SUMMARY_CONTENT_CHARS = 700
+# Shorter than this while a summary awaits 1/2/3, a message is an attempt at answering, not more content.
+CONFIRMING_CHATTER_WORDS = 4
 
 
-def apply(transaction, event: CitizenEvent) -> list[OutboundMessage]:
-    if event.type != "message":
-        return []
-    return [OutboundMessage(text=messages.text("received"))]
+def _date(instant: datetime) -> str:
+    return local_date(instant).strftime("%d/%m/%Y")
+
+
+def _say(key: str, **values: object) -> OutboundMessage:
+    return OutboundMessage(text=messages.text(key, **values))
+
+
+class Turn:
+    """One event's effect on one citizen's conversation."""
+
+    def __init__(self, conversation: Conversation, transaction, state: CitizenState, event: CitizenEvent):
+        self.conversation = conversation
+        self.db = conversation.db
+        self.transaction = transaction
+        self.state = state
+        self.event = event
+        self.replies: list[OutboundMessage] = []
+        self.writes: list[Callable[[], None]] = []
+
+    def say(self, key: str, **values: object) -> None:
+        self.replies.append(_say(key, **values))
+
+    def greet_once(self) -> None:
+        if not self.state.greeted:
+            self.state.greeted = True
+            self.say("welcome")
+            self.say("scope")
+
+    # --- events -----------------------------------------------------------------------------------
+
+    def follow(self) -> None:
+        self.state.following = True
+        if not self.state.greeted:
+            self.greet_once()
+            self.say("how_to_start")
+
+    def unfollow(self) -> None:
+        self.state.following = False
+
+    def contact(self, details: ContactDetails) -> None:
+        known = self.state.contact
+        self.state.contact = ContactDetails(
+            name=details.name or (known and known.name),
+            phone=details.phone or (known and known.phone),
+            address=details.address or (known and known.address),
+        )
+        draft = self.state.draft
+        if draft and draft.stage == "awaiting_contact":
+            self.review()
+        else:
+            self.say("contact_saved")
+
+    def message(self) -> None:
+        first_contact = not self.state.greeted
+        self.greet_once()
+        draft = self.state.draft
+        command = parse_command(self.event.text, confirming=bool(draft and draft.stage == "confirming"))
+        if command:
+            self.command(command)
+        elif draft and draft.stage == "awaiting_contact" and self.event.text and not self.event.media:
+            self.typed_contact()
+        elif draft and draft.stage == "awaiting_place" and self.event.text:
+            draft.place = self.event.text
+            self.review()
+        elif draft and draft.stage == "confirming":
+            self.while_confirming()
+        else:
+            self.content(first_contact)
+
+    # --- content ----------------------------------------------------------------------------------
+
+    def content(self, first_contact: bool) -> None:
+        last = self.state.last_case
+        if self.state.draft is None and last and self.event.occurred_at < last.filed_at and self.event.text:
+            # Written before the citizen confirmed, delivered after: it belongs to that case.
+            self.writes.append(
+                lambda: cases.add_late_text(
+                    self.transaction, self.db, last.agency_id, last.case_id, self.event.text
+                )
+            )
+            self.say("late_addition", code=last.tracking_code)
+            return
+        draft = self.state.draft
+        is_new = draft is None
+        if draft is None:
+            draft = self.state.draft = Draft(started_at=self.event.occurred_at)
+        draft.add(DraftPart.of(self.event))
+        if not draft.content:
+            self.say("attachment_received")
+        elif is_new or first_contact or len([p for p in draft.parts if p.text]) == 1:
+            self.say("draft_started")
+        else:
+            self.say("draft_added")
+
+    def while_confirming(self) -> None:
+        words = len((self.event.text or "").split())
+        if self.event.text and words < CONFIRMING_CHATTER_WORDS and not self.event.media:
+            self.say("confirm_expected")
+            return
+        self.state.draft.add(DraftPart.of(self.event))
+        self.review()
+
+    def typed_contact(self) -> None:
+        details = parse_typed_contact(self.event.text)
+        if details is None:
+            self.say("contact_incomplete")
+            return
+        self.state.contact = details
+        self.review()
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    def command(self, command: Command) -> None:
+        getattr(self, f"command_{command.intent}")(command)
+
+    def command_help(self, command: Command) -> None:
+        self.say("help")
+
+    def command_cancel(self, command: Command) -> None:
+        if self.state.draft is None:
+            self.say("nothing_to_cancel")
+        else:
+            self.state.draft = None
+            self.say("cancelled")
+
+    def command_new(self, command: Command) -> None:
+        self.state.draft = None
+        self.say("new_draft")
+
+    def command_done(self, command: Command) -> None:
+        self.review()
+
+    def command_edit(self, command: Command) -> None:
+        self.state.draft.drop_text()
+        self.state.draft.stage = "collecting"
+        self.say("edit_prompt")
+
+    def command_confirm(self, command: Command) -> None:
+        self.file()
+
+    def command_lookup(self, command: Command) -> None:
+        case = cases.find_by_tracking_code(self.transaction, self.db, command.code)
+        # Another citizen's case is "not found": a code alone must not reveal someone else's case.
+        if case is None or case.citizen_id != self.state.citizen_id:
+            self.say("status_not_found", code=command.code)
+            return
+        self.say(
+            "status",
+            code=case.tracking_code,
+            status=messages.text(f"status.{case.status}"),
+            agency=case.agency_name,
+            filed_date=_date(case.filed_at),
+            due_date=_date(case.clock.overall_due_at),
+        )
+
+    def command_list(self, command: Command) -> None:
+        found = cases.recent_cases_of(self.transaction, self.db, self.state.citizen_id)
+        if not found:
+            self.say("no_cases")
+            return
+        lines = "\n".join(
+            messages.text(
+                "my_cases_line",
+                code=case.tracking_code,
+                status=messages.text(f"status.{case.status}"),
+                filed_date=_date(case.filed_at),
+            )
+            for case in found
+        )
+        self.say("my_cases", lines=lines)
+
+    # --- review and filing ------------------------------------------------------------------------
+
+    def classification(self) -> Classification:
+        return self.conversation.classify(self.state.draft.text_for_classification())
+
+    def review(self) -> None:
+        """After "XONG": what is still missing, in order (place, contact), or the summary to confirm."""
+        draft = self.state.draft
+        if draft is None or not draft.content:
+            self.say("draft_empty")
+            return
+        decision = route(self.classification(), place_asked=draft.place_asked)
+        if decision.outcome == "out_of_scope":
+            self.state.draft = None
+            self.say("out_of_scope")
+            return
+        if decision.outcome == "ask_place":
+            draft.stage, draft.place_asked = "awaiting_place", True
+            self.say("ask_place")
+            return
+        if not is_complete(self.state.contact):
+            draft.stage = "awaiting_contact"
+            self.say("need_contact")
+            self.replies.append(
+                OutboundMessage(
+                    kind="request_user_info",
+                    title=messages.text("contact_form_title"),
+                    subtitle=messages.text("contact_form_subtitle"),
+                    image_url=self.conversation.contact_form_image_url,
+                )
+            )
+            return
+        draft.stage = "confirming"
+        content = draft.content
+        if len(content) > SUMMARY_CONTENT_CHARS:
+            content = content[:SUMMARY_CONTENT_CHARS].rstrip() + "…"
+        attachments = ""
+        if draft.media or draft.location:
+            location = messages.text("summary_location") if draft.location else ""
+            attachments = messages.text("summary_attachments", count=len(draft.media), location=location)
+        contact = self.state.contact
+        self.say(
+            "summary",
+            content=content,
+            attachments=attachments,
+            name=contact.name,
+            phone=contact.phone,
+            address=contact.address,
+        )
+
+    def file(self) -> None:
+        draft = self.state.draft
+        classification = self.classification()
+        decision = route(classification, place_asked=True)
+        if decision.agency_id is None:
+            # The text changed its nature since the summary (an edit): review it again instead.
+            self.review()
+            return
+        now = self.event.occurred_at
+        level = classification.level or "city"
+        kind = classification.kind
+        clock = deadlines.start(kind, level, now, decision.agency_id)
+        case = cases.Case(
+            case_id=document_id(f"case:{self.event.event_id}"),
+            tracking_code=cases.reserve_tracking_code(self.transaction, self.db, self.conversation.new_code),
+            citizen_id=self.state.citizen_id,
+            agency_id=decision.agency_id,
+            agency_name=load_registry().get(decision.agency_id).name,
+            kind=kind,
+            level=level,
+            content=draft.content,
+            media=draft.media,
+            location=draft.location,
+            contact=self.state.contact,
+            routing=cases.CaseRouting(
+                outcome=decision.outcome,
+                reason=decision.reason,
+                confidence=classification.confidence,
+                evidence=list(classification.evidence),
+                classifier_version=classification.version,
+                classified_agency_id=classification.agency_id,
+                outside_body=classification.outside_body,
+            ),
+            filed_at=now,
+            clock=clock,
+        )
+        self.writes.append(lambda: cases.file_case(self.transaction, self.db, case))
+        self.state.draft = None
+        self.state.last_case = LastCase(
+            case_id=case.case_id, agency_id=case.agency_id, tracking_code=case.tracking_code, filed_at=now
+        )
+        limits = deadlines.default_policy().limits(kind, level)
+        values = {
+            "agency": case.agency_name,
+            "code": case.tracking_code,
+            "due_date": _date(clock.overall_due_at),
+            "days": limits.accept + limits.answer,
+        }
+        if decision.outcome == "outside":
+            self.say(
+                "filed_outside",
+                body=messages.text(f"outside_body.{classification.outside_body or 'unknown'}"),
+                **values,
+            )
+        else:
+            self.say("filed_triage" if decision.outcome == "triage" else "filed", **values)
+
+
+class Conversation:
+    def __init__(self, db, contact_form_image_url: str, classify=classify, new_code=cases.new_tracking_code):
+        self.db = db
+        self.contact_form_image_url = contact_form_image_url
+        self.classify = classify
+        self.new_code = new_code
+
+    def apply(self, transaction, event: CitizenEvent) -> list[OutboundMessage]:
+        state = citizens.load(transaction, self.db, event.citizen_id)
+        turn = Turn(self, transaction, state, event)
+        {
+            "follow": turn.follow,
+            "unfollow": turn.unfollow,
+            "contact": lambda: turn.contact(event.contact),
+            "message": turn.message,
+        }[event.type]()
+        for write in turn.writes:
+            write()
+        citizens.save(transaction, self.db, turn.state, reachable_again=event.type != "unfollow")
+        return turn.replies

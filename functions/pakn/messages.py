@@ -1,12 +1,110 @@
 """Every text a citizen sees, in one catalogue: polite, short, correctly accented Vietnamese.
 
-Texts are `str.format` templates; a key missing here is a bug caught by the tests, never a blank reply.
+Texts are `str.format` templates. A template names its values; `text()` fails loudly on a missing one,
+and the tests render every key, so a citizen never receives a blank or half-filled reply.
 """
 
 from __future__ import annotations
 
 CATALOGUE: dict[str, str] = {
-    "received": "Cảm ơn anh/chị. Hệ thống đã nhận được tin nhắn.",
+    # Greeting, on follow and on first contact.
+    "welcome": (
+        "Xin chào anh/chị! Đây là kênh tiếp nhận phản ánh, kiến nghị về thủ tục hành chính "
+        "của thành phố Hà Nội."
+    ),
+    "scope": (
+        "Kênh nhận: vướng mắc khi làm thủ tục hành chính, thái độ của cán bộ, kiến nghị sửa quy định.\n"
+        "Kênh không nhận: sự cố đô thị (ngập, rác, đường hỏng…) xin gửi iHanoi hoặc gọi 1022; "
+        "khiếu nại, tố cáo xin gửi theo kênh riêng."
+    ),
+    "how_to_start": "Mời anh/chị nhắn nội dung cần phản ánh, có thể kèm ảnh, tệp hoặc vị trí.",
+    "help": (
+        "Anh/chị có thể nhắn:\n"
+        "• Nội dung phản ánh (kèm ảnh, tệp, vị trí nếu có)\n"
+        "• XONG: xem lại và gửi phản ánh\n"
+        "• TRA CỨU <mã>: xem tình trạng một phản ánh\n"
+        "• HỒ SƠ: các phản ánh đã gửi\n"
+        "• MỚI: soạn phản ánh mới\n"
+        "• HỦY: hủy phản ánh đang soạn"
+    ),
+    # Collecting a draft.
+    "draft_started": (
+        "Đã ghi nhận. Anh/chị có thể nhắn thêm chi tiết, ảnh hoặc vị trí. "
+        "Khi đủ, nhắn XONG để xem lại trước khi gửi."
+    ),
+    "draft_added": "Đã bổ sung vào phản ánh đang soạn. Khi đủ, nhắn XONG.",
+    "draft_empty": "Anh/chị chưa nhắn nội dung phản ánh. Mời anh/chị nhắn nội dung trước.",
+    "need_contact": (
+        "Theo quy định, phản ánh cần có họ tên, số điện thoại và địa chỉ của người gửi để cơ quan trả lời. "
+        "Anh/chị vui lòng bấm vào mẫu bên dưới, hoặc nhắn theo mẫu: Họ tên, số điện thoại, địa chỉ."
+    ),
+    "contact_form_title": "Thông tin người gửi phản ánh",
+    "contact_form_subtitle": "Họ tên, số điện thoại và địa chỉ để cơ quan trả lời anh/chị.",
+    "contact_incomplete": (
+        "Chưa đủ thông tin: cần họ tên, số điện thoại và địa chỉ. Anh/chị vui lòng nhắn theo mẫu: "
+        "Nguyễn Văn A, 0912345678, số 1 Hàng Bông, phường Hoàn Kiếm."
+    ),
+    "contact_saved": "Cảm ơn anh/chị đã cung cấp thông tin.",
+    "ask_place": "Anh/chị làm thủ tục này tại xã/phường nào?",
+    "summary": (
+        "Xin anh/chị xem lại phản ánh:\n"
+        "Nội dung: {content}\n"
+        "{attachments}"
+        "Người gửi: {name}, {phone}\n"
+        "Địa chỉ: {address}\n\n"
+        "Nhắn 1 để GỬI, 2 để SỬA, 3 để HỦY."
+    ),
+    "summary_attachments": "Đính kèm: {count} ảnh/tệp{location}\n",
+    "summary_location": ", vị trí",
+    "confirm_expected": "Anh/chị vui lòng nhắn 1 để GỬI, 2 để SỬA hoặc 3 để HỦY.",
+    "edit_prompt": (
+        "Mời anh/chị nhắn lại nội dung; nội dung cũ sẽ được thay thế (ảnh, tệp vẫn giữ). Khi xong, nhắn XONG."
+    ),
+    "cancelled": "Đã hủy phản ánh đang soạn. Khi cần, anh/chị cứ nhắn nội dung mới.",
+    "nothing_to_cancel": "Hiện không có phản ánh nào đang soạn.",
+    "new_draft": "Mời anh/chị nhắn nội dung phản ánh mới.",
+    # Filing.
+    "filed": (
+        "Phản ánh đã được gửi tới {agency}.\n"
+        "Mã tra cứu: {code}\n"
+        "Hạn trả lời dự kiến: {due_date} ({days} ngày làm việc).\n"
+        "Để xem tình trạng, nhắn: TRA CỨU {code}"
+    ),
+    "filed_triage": (
+        "Phản ánh đã được gửi tới {agency} để chuyển cơ quan có thẩm quyền giải quyết.\n"
+        "Mã tra cứu: {code}\n"
+        "Hạn trả lời dự kiến: {due_date} ({days} ngày làm việc).\n"
+        "Để xem tình trạng, nhắn: TRA CỨU {code}"
+    ),
+    "filed_outside": (
+        "Việc này thuộc thẩm quyền của {body}, không thuộc thành phố. Phản ánh của anh/chị đã được ghi nhận "
+        "(mã {code}) và sẽ được chuyển lên Hệ thống tiếp nhận phản ánh, kiến nghị quốc gia.\n"
+        "Để xem tình trạng, nhắn: TRA CỨU {code}"
+    ),
+    "outside_body.police": "cơ quan Công an",
+    "outside_body.tax": "cơ quan Thuế",
+    "outside_body.social_insurance": "cơ quan Bảo hiểm xã hội",
+    "outside_body.unknown": "cơ quan Trung ương có thẩm quyền",
+    "out_of_scope": (
+        "Nội dung này không thuộc phạm vi kênh (thủ tục hành chính, thái độ cán bộ). "
+        "Sự cố đô thị (ngập, rác, đường hỏng, tiếng ồn): xin gửi qua ứng dụng iHanoi hoặc gọi 1022. "
+        "Tranh chấp, tố giác tội phạm: xin liên hệ UBND xã/phường hoặc công an nơi cư trú."
+    ),
+    "late_addition": "Đã bổ sung vào phản ánh {code}.",
+    # Status.
+    "status": (
+        "Phản ánh {code}: {status}.\n"
+        "Cơ quan xử lý: {agency}\n"
+        "Ngày gửi: {filed_date}. Hạn trả lời: {due_date}."
+    ),
+    "status_not_found": "Không tìm thấy phản ánh mã {code} của anh/chị. Anh/chị vui lòng kiểm tra lại mã.",
+    "status.open": "đang xử lý",
+    "status.answered": "đã có trả lời",
+    "status.closed": "đã kết thúc",
+    "my_cases": "Các phản ánh gần đây của anh/chị:\n{lines}\nĐể xem chi tiết, nhắn: TRA CỨU <mã>",
+    "my_cases_line": "• {code}: {status}, gửi ngày {filed_date}",
+    "no_cases": "Anh/chị chưa gửi phản ánh nào qua kênh này.",
+    "attachment_received": "Đã nhận ảnh/tệp. Anh/chị nhắn thêm nội dung để mô tả vấn đề nhé.",
 }
 
 

@@ -108,7 +108,7 @@ class _District:
 
 
 class Registry:
-    """The agencies by id, their aliases, and the place-name index behind `resolve_place()`."""
+    """The agencies by id, and the place-name index behind `resolve_place()`."""
 
     def __init__(
         self,
@@ -117,8 +117,6 @@ class Registry:
         districts: dict[tuple[str, ...], _District],
     ):
         self.agencies = agencies
-        # folded alias -> agency id: how citizens name the city bodies and the departments
-        self.aliases = {tokens(alias): agency.id for agency in agencies.values() for alias in agency.aliases}
         self._units = units
         self._districts = districts
         self._longest_name = max(len(name) for name in units)

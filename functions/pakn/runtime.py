@@ -65,6 +65,13 @@ def inbox():
 
 
 @cache
+def conversation():
+    from pakn.conversation import Conversation
+
+    return Conversation(firestore_db(), settings().zalo_contact_form_image_url)
+
+
+@cache
 def zalo_client():
     from pakn.zalo.client import firestore_client
 

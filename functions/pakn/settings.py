@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
 
+    # Shown in Zalo's contact-details form (request_user_info needs an image); hosted with the OA's assets.
+    zalo_contact_form_image_url: str = "https://stc-oa.zdn.vn/resource/pakn-contact-form.png"
+
     webhook_max_bytes: int = Field(default=64 * 1024, gt=0)
     # Zalo retries a failed delivery for about an hour with the original timestamp; older events are replays.
     webhook_replay_window_seconds: int = Field(default=3 * 3600, gt=0)

@@ -34,7 +34,8 @@ def _build_fold_table() -> dict[int, str | None]:
 
 _FOLD_TABLE = _build_fold_table()
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
-_STRETCHED = re.compile(r"([a-z])\1{2,}")  # "khongggg" -> "khong"
+# "khongggg" -> "khong". Not at a word's start: "cccd" is an abbreviation, not a stretched word.
+_STRETCHED = re.compile(r"(?<=[a-z])([a-z])\1{2,}")
 # "kí"/"ký", "lí"/"lý", "Mĩ"/"Mỹ": both spellings are correct Vietnamese, so they must compare equal.
 _FINAL_Y = re.compile(r"^([bcdghklmnpqrstvx]|ch|gh|kh|nh|ph|th|tr)y$")
 

@@ -1,0 +1,123 @@
+"""The two Firestore settings gcloud cannot make, made through Google's REST APIs with gcloud's token:
+
+- `rules`: release infra/firestore.rules (gcloud has no rules command, and the deploy installs no Firebase
+  CLI). Every upload is a new ruleset (a project keeps at most 2,500), so it compares with the live rules
+  first and uploads only a change.
+- `field`: a field's single-field indexes, including collection-group ones (`gcloud firestore indexes
+  fields update --index` has no query scope). Compared first too, so a second deploy changes nothing.
+
+Runs inside the deploy step: standard library only.
+
+    python3 -m infra.firestore_rest rules --project=P --rules=infra/firestore.rules
+    python3 -m infra.firestore_rest field --project=P --collection-group=cases --field=tracking_code \
+        --index=ASCENDING/COLLECTION --index=ASCENDING/COLLECTION_GROUP
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+RULES_API = "https://firebaserules.googleapis.com/v1"
+FIRESTORE_API = "https://firestore.googleapis.com/v1"
+RELEASE = "cloud.firestore"
+DATABASE = "(default)"
+
+# (method, url, JSON body or None) -> (HTTP status, parsed JSON body)
+Call = Callable[[str, str, dict | None], tuple[int, dict]]
+
+
+def release_rules(project: str, rules: str, call: Call, file_name: str = "firestore.rules") -> str:
+    """Makes `rules` the live Firestore rules of `project`; says what it did."""
+    release_name = f"projects/{project}/releases/{RELEASE}"
+    status, release = call("GET", f"{RULES_API}/{release_name}", None)
+    if status == 200:
+        live = _ok(call("GET", f"{RULES_API}/{release['rulesetName']}", None))
+        if [f["content"] for f in live.get("source", {}).get("files", [])] == [rules]:
+            return f"rules unchanged ({release['rulesetName']})"
+    elif status != 404:
+        raise RuntimeError(f"reading {release_name}: HTTP {status} {release}")
+    source = {"source": {"files": [{"name": file_name, "content": rules}]}}
+    ruleset = _ok(call("POST", f"{RULES_API}/projects/{project}/rulesets", source))["name"]
+    if status == 200:
+        _ok(call("PATCH", f"{RULES_API}/{release_name}", {"release": {"name": release_name, "rulesetName": ruleset}}))
+    else:
+        _ok(call("POST", f"{RULES_API}/projects/{project}/releases", {"name": release_name, "rulesetName": ruleset}))
+    return f"rules released ({ruleset})"
+
+
+def set_field_indexes(project: str, group: str, field: str, indexes: list[tuple[str, str]], call: Call) -> str:
+    """Gives `field` of collection group `group` exactly `indexes` [(ASCENDING|DESCENDING|CONTAINS, scope)]."""
+    name = f"projects/{project}/databases/{DATABASE}/collectionGroups/{group}/fields/{field}"
+    url = f"{FIRESTORE_API}/{urllib.parse.quote(name)}"
+    live = _ok(call("GET", url, None)).get("indexConfig", {})
+    live_indexes = {
+        (f.get("order") or f["arrayConfig"], index["queryScope"])
+        for index in live.get("indexes", [])
+        for f in index["fields"]
+    }
+    if not live.get("usesAncestorConfig") and live_indexes == set(indexes):
+        return f"{group}.{field}: indexes unchanged"
+    wanted = [
+        {"queryScope": scope, "fields": [{"fieldPath": field, ("arrayConfig" if mode == "CONTAINS" else "order"): mode}]}
+        for mode, scope in indexes
+    ]
+    _ok(call("PATCH", f"{url}?updateMask=indexConfig", {"indexConfig": {"indexes": wanted}}))
+    return f"{group}.{field}: indexes updated (Firestore builds them in the background)"
+
+
+def _ok(response: tuple[int, dict]) -> dict:
+    status, body = response
+    if status != 200:
+        raise RuntimeError(f"HTTP {status} {body}")
+    return body
+
+
+def gcloud_call() -> Call:
+    token = subprocess.run(
+        ["gcloud", "auth", "print-access-token"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+    def call(method: str, url: str, body: dict | None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 -- fixed https APIs
+        request.add_header("Authorization", f"Bearer {token}")
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    return call
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m infra.firestore_rest", description=__doc__.split("\n")[0])
+    actions = parser.add_subparsers(dest="action", required=True)
+    rules = actions.add_parser("rules")
+    rules.add_argument("--project", required=True)
+    rules.add_argument("--rules", type=Path, required=True)
+    field = actions.add_parser("field")
+    field.add_argument("--project", required=True)
+    field.add_argument("--collection-group", required=True)
+    field.add_argument("--field", required=True)
+    field.add_argument("--index", action="append", default=[], metavar="MODE/SCOPE")
+    args = parser.parse_args(argv)
+    if args.action == "rules":
+        print(release_rules(args.project, args.rules.read_text(encoding="utf-8"), gcloud_call()))
+    else:
+        indexes = [tuple(index.split("/", 1)) for index in args.index]
+        print(set_field_indexes(args.project, args.collection_group, args.field, indexes, gcloud_call()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

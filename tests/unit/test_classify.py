@@ -1,0 +1,111 @@
+"""The classifier's decisions, and its accuracy on the labelled messages (so a regression fails CI)."""
+
+import pytest
+
+from pakn.classify import CLASSIFIER_VERSION, Classification, classify, load_classifier
+from pakn_dev.eval_classifier import DEFAULT_PATH, evaluate, load_labelled
+
+
+def decided(text: str) -> tuple:
+    result = classify(text)
+    return result.kind, result.level, result.agency_id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Đăng ký khai sinh ở phường Ba Đình 2 tuần chưa có", ("procedure", "commune", "xa-00004")),
+        ("dang ky khai sinh o phuong ba dinh 2 tuan chua co", ("procedure", "commune", "xa-00004")),
+        ("đk khai sinh ở P.Trúc Bạch Q.Ba Đình ko đc 😡😡", ("procedure", "commune", "xa-00004")),
+        ("Làm khai sinh cho con mãi không xong", ("procedure", "commune", None)),
+        ("Sở Y tế chậm cấp chứng chỉ hành nghề khám bệnh", ("procedure", "department", "so-y-te")),
+        ("thanh lap cong ty tnhh nop 5 ngay chua co", ("procedure", "department", "so-tai-chinh")),
+        ("xin giấy phép lao động cho người nước ngoài", ("procedure", "department", "so-noi-vu")),
+        ("UBND thành phố xem giúp hồ sơ bị treo", ("procedure", "city", "vp-ubnd")),
+        ("làm cccd 2 tháng chưa có", ("procedure", "outside", None)),
+        ("cb phường Thanh Xuân bảo gửi 500k thì làm nhanh", ("conduct", "commune", "xa-00367")),
+        ("Cán bộ Sở Tư pháp hách dịch", ("conduct", "department", "so-tu-phap")),
+        ("Đề nghị sửa quy định thời hạn giấy phép lao động", ("regulation", "department", "so-noi-vu")),
+        ("pho nha em o phuong Tuong Mai ngap het ca tuan", ("out_of_scope", None, None)),
+        ("hàng xóm xây lấn đất nhà tôi", ("out_of_scope", None, None)),
+        ("chào ad", ("out_of_scope", None, None)),
+    ],
+)
+def test_kind_level_and_agency(text, expected):
+    assert decided(text) == expected
+
+
+def test_a_swapped_letter_typo_is_understood():
+    assert decided("lam khai sihn o phuong Bach Mai") == ("procedure", "commune", "xa-00292")
+
+
+def test_outside_bodies_are_named():
+    assert classify("đăng ký tạm trú bị từ chối").outside_body == "police"
+    assert classify("quyết toán thuế thu nhập cá nhân chưa hoàn").outside_body == "tax"
+    assert classify("rút bảo hiểm xã hội một lần chậm").outside_body == "social_insurance"
+    assert classify("làm khai sinh chậm").outside_body is None
+
+
+def test_police_at_ward_level_is_still_the_police():
+    result = classify("cccd bị sai, lên công an phường Cầu Giấy thì bảo chờ")
+    assert (result.level, result.outside_body, result.agency_id) == ("outside", "police", None)
+
+
+def test_an_ambiguous_place_gives_no_agency_and_says_so():
+    result = classify("phường Dịch Vọng, Cầu Giấy làm khai sinh chậm")
+    assert (result.level, result.agency_id, result.place_ambiguous) == ("commune", None, True)
+    assert result.confidence < classify("phường Ba Đình làm khai sinh chậm").confidence
+
+
+def test_unknown_beats_wrong_the_agency_is_none_and_confidence_low():
+    result = classify("Tôi nộp hồ sơ 2 tháng rồi chưa có kết quả")
+    assert (result.kind, result.level, result.agency_id) == ("procedure", "city", None)
+    assert result.confidence < 0.5
+
+
+def test_evidence_names_the_phrases_and_places_that_decided():
+    result = classify("cán bộ phường Trúc Bạch gây khó dễ khi làm khai sinh")
+    assert "gây khó dễ" in result.evidence
+    assert "Phường Trúc Bạch, Quận Ba Đình" in result.evidence
+    assert result.agency_name == "Phường Ba Đình"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😡😡😡", "a" * 10_000, "khai sinh " * 2_000, "\x00\ufeff"])
+def test_odd_input_never_raises_and_stays_in_range(text):
+    result = classify(text)
+    assert isinstance(result, Classification)
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.version == CLASSIFIER_VERSION
+
+
+def test_out_of_scope_has_no_level_and_in_scope_always_has_one():
+    assert classify("rác thải bốc mùi").level is None
+    assert classify("hồ sơ bị trả lại").level is not None
+
+
+def test_classifier_is_built_once_per_process():
+    assert load_classifier() is load_classifier()
+
+
+def test_as_dict_is_plain_json_data():
+    data = classify("Sở Y tế chậm cấp phép phòng khám").as_dict()
+    assert data["agency_id"] == "so-y-te" and isinstance(data["evidence"], list)
+
+
+def test_labelled_set_is_large_and_covers_every_kind_level_and_department():
+    messages = load_labelled(DEFAULT_PATH)
+    assert len(messages) >= 240
+    assert {message["kind"] for message in messages} == {"procedure", "conduct", "regulation", "out_of_scope"}
+    assert {message["level"] for message in messages} == {"commune", "department", "city", "outside", None}
+    agencies = {message["agency_id"] for message in messages}
+    departments = {agency for agency in agencies if agency and not agency.startswith("xa-")}
+    assert len(departments) == 15  # 14 departments and equivalents + the People's Committee Office
+    assert len({message["id"] for message in messages}) == len(messages)
+
+
+def test_evaluation_over_the_labelled_set_meets_the_targets():
+    evaluation = evaluate(load_labelled(DEFAULT_PATH))
+    assert evaluation.failures() == []
+    assert evaluation.kind_accuracy >= 0.90
+    assert evaluation.agency_accuracy >= 0.90
+    assert evaluation.wrong_agency_rate < 0.05

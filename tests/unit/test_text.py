@@ -1,0 +1,83 @@
+"""Vietnamese text normalisation: every way citizens spell a word must meet in one form."""
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pakn.text import fold, normalise, tokens, transpositions
+
+VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+vietnamese_text = st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " .,!?0123456789😡🙏", max_size=80)
+
+
+def test_fold_strips_diacritics_and_d_with_stroke():
+    assert fold("Đăng ký KẾT HÔN ở Phường Ngọc Hà") == "dang ky ket hon o phuong ngoc ha"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Phường Yên Hoà", "phường yên hòa"),
+        ("Thuỵ Phương", "Thụy Phương"),
+        ("Uỷ ban", "Ủy ban"),
+        ("đăng kí", "đăng ký"),
+        ("Mỹ Đức", "Mĩ Đức"),
+        ("phuong yen hoa", "PHƯỜNG YÊN HOÀ"),
+    ],
+)
+def test_spelling_variants_compare_equal(one, other):
+    assert normalise(one) == normalise(other)
+
+
+def test_decomposed_input_equals_composed_input():
+    composed = "Phường Trúc Bạch"
+    assert normalise(unicodedata.normalize("NFD", composed)) == normalise(composed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ko dc", "khong duoc"),
+        ("k đc j", "khong duoc gi"),
+        ("cb ub xã", "can bo uy ban xa"),
+        ("UBND phường", "uy ban nhan dan phuong"),
+        ("P.Trúc Bạch, Q. Ba Đình", "phuong truc bach quan ba dinh"),
+        ("tt.Văn Điển", "thi tran van dien"),
+        ("khôngggg", "khong"),
+        ("gửi 500k", "gui 500 nghin"),
+        ("đòi 10tr", "doi 10 trieu"),
+    ],
+)
+def test_chat_shorthand_is_expanded(typed, meant):
+    assert normalise(typed) == meant
+
+
+def test_emoji_and_punctuation_are_dropped():
+    assert tokens("chậm quá 😡😡!!! (3 tháng)") == ("cham", "qua", "3", "thang")
+
+
+def test_a_letter_without_a_dot_is_not_an_abbreviation():
+    # "p" and "x" expand only as "p." / "x."; "nhà xa" (far) must stay "xa", not become a place type.
+    assert normalise("nhà xa, vitamin x") == "nha xa vitamin x"
+
+
+def test_transpositions_are_the_swapped_neighbours():
+    assert transpositions("sinh") == {"isnh", "snih", "sihn"}
+
+
+@given(vietnamese_text)
+def test_normalise_is_idempotent(text):
+    assert normalise(normalise(text)) == normalise(text)
+
+
+@given(vietnamese_text)
+def test_normalise_ignores_diacritics_and_case(text):
+    assert normalise(text) == normalise(fold(text).upper())
+
+
+@given(st.text(max_size=200))
+def test_normalised_text_is_plain_lowercase_ascii_words(text):
+    for word in tokens(text):
+        assert word.isascii() and word.isalnum() and word == word.lower()
