@@ -81,7 +81,6 @@ class Turn:
             self.say("contact_saved")
 
     def message(self) -> None:
-        first_contact = not self.state.greeted
         self.greet_once()
         draft = self.state.draft
         command = parse_command(self.event.text, confirming=bool(draft and draft.stage == "confirming"))
@@ -95,11 +94,11 @@ class Turn:
         elif draft and draft.stage == "confirming":
             self.while_confirming()
         else:
-            self.content(first_contact)
+            self.content()
 
     # --- content ----------------------------------------------------------------------------------
 
-    def content(self, first_contact: bool) -> None:
+    def content(self) -> None:
         last = self.state.last_case
         if self.state.draft is None and last and self.event.occurred_at < last.filed_at and self.event.text:
             # Written before the citizen confirmed, delivered after: it belongs to that case.
@@ -111,13 +110,12 @@ class Turn:
             self.say("late_addition", code=last.tracking_code)
             return
         draft = self.state.draft
-        is_new = draft is None
         if draft is None:
             draft = self.state.draft = Draft(started_at=self.event.occurred_at)
         draft.add(DraftPart.of(self.event))
         if not draft.content:
             self.say("attachment_received")
-        elif is_new or first_contact or len([p for p in draft.parts if p.text]) == 1:
+        elif self.event.text and draft.content == self.event.text:
             self.say("draft_started")
         else:
             self.say("draft_added")

@@ -45,8 +45,14 @@ class Inbox:
             replies = apply(transaction, event)
             now = self._clock()
             keys = [f"{event.event_id}#{index}" for index in range(len(replies))]
-            for key, reply in zip(keys, replies, strict=True):
-                record = Delivery(key=key, citizen_id=event.citizen_id, message=reply, created_at=now)
+            for index, (key, reply) in enumerate(zip(keys, replies, strict=True)):
+                record = Delivery(
+                    key=key,
+                    citizen_id=event.citizen_id,
+                    message=reply,
+                    after=keys[index - 1] if index else None,
+                    created_at=now,
+                )
                 transaction.create(collections.delivery(self._db, key), record.model_dump())
             transaction.set(
                 marker_ref,

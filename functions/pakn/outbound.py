@@ -33,6 +33,8 @@ class Delivery(BaseModel):
     key: str
     citizen_id: str
     message: OutboundMessage
+    # The reply that must reach the citizen first (the previous one of the same turn), if any.
+    after: str | None = None
     case_id: str | None = None
     state: DeliveryState = "pending"
     attempts: int = 0

@@ -26,6 +26,10 @@ class DeliveryInProgress(TransientFailure):
     """Another instance holds the delivery's lease: try again after it expires."""
 
 
+class DeliveryWaiting(TransientFailure):
+    """The reply before this one has not reached a final state: replies of a turn go out in order."""
+
+
 class Sender:
     def __init__(self, db, zalo: ZaloClient, clock=None):
         self._db = db
@@ -63,6 +67,10 @@ class Sender:
             delivery = Delivery.model_validate(snapshot.to_dict())
             if delivery.state in FINAL_STATES:
                 return delivery
+            if delivery.after:
+                previous = collections.delivery(self._db, delivery.after).get(transaction=transaction)
+                if previous.exists and previous.get("state") not in FINAL_STATES:
+                    raise DeliveryWaiting(key)
             now = self._clock()
             if delivery.state == "sending" and delivery.lease_until and delivery.lease_until > now:
                 raise DeliveryInProgress(key)

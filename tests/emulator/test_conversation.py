@@ -1,4 +1,4 @@
-"""Whole conversations through the webhook, Pub/Sub, Firestore and the Zalo stand-in, as a citizen has them."""
+"""Conversations through the webhook, Pub/Sub, Firestore and the Zalo stand-in, as citizens have them."""
 
 from __future__ import annotations
 
@@ -51,3 +51,144 @@ def test_happy_path_files_a_case_at_the_competent_ward(pipeline, firestore_db):
 
     status = pipeline.say(CITIZEN, f"tra cuu {code.lower()}")
     assert status[0].startswith(f"Phản ánh {code}: đang xử lý.")
+
+
+def give_contact(pipeline, citizen_id: str = CITIZEN) -> list[str]:
+    event = pipeline.zalo.submit_info(citizen_id, "Nguyễn Văn An", "0912345678", "12 Hàng Bông")
+    assert pipeline.post(event).status_code == 200
+    pipeline.run()
+    return pipeline.replies(citizen_id)
+
+
+def test_without_diacritics_and_with_teen_code_a_typed_contact_is_enough(pipeline, firestore_db):
+    pipeline.say(
+        CITIZEN,
+        "cb p truc bach q ba dinh ko nhan ho so dang ky ket hon cua e, bao thieu giay to ma ko noi ro",
+    )
+    assert pipeline.say(CITIZEN, "XONG")[-1] == "[request_user_info]"
+    assert pipeline.say(CITIZEN, "Tran Van Binh 0987654321")[0].startswith("Chưa đủ thông tin")
+    summary = pipeline.say(CITIZEN, "Tran Van Binh, 0987 654 321, so 5 ngo 12 Doi Can")
+    assert "Người gửi: Tran Van Binh, 0987654321" in summary[0]
+    filed = pipeline.say(CITIZEN, "gui")
+    assert "Phường Ba Đình" in filed[0]
+    [case] = all_cases(firestore_db)
+    assert case["contact"] == {
+        "name": "Tran Van Binh",
+        "phone": "0987654321",
+        "address": "so 5 ngo 12 Doi Can",
+    }
+
+
+def test_photos_files_and_location_join_the_draft_and_the_case(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(
+        CITIZEN, "Bộ phận một cửa phường Cửa Nam trả hồ sơ cấp giấy phép xây dựng nhà ở quá hạn 2 tuần"
+    )
+    for event in (
+        pipeline.zalo.image(CITIZEN, "https://photo.zdn.vn/giay-hen.jpg"),
+        pipeline.zalo.file(CITIZEN, "https://file.zdn.vn/don.pdf", "don.pdf"),
+        pipeline.zalo.location(CITIZEN, 21.0287, 105.8465),
+    ):
+        assert pipeline.post(event).status_code == 200
+    pipeline.run()
+    assert pipeline.replies(CITIZEN) == [pipeline_text("draft_added")] * 3
+    summary = pipeline.say(CITIZEN, "xong")
+    assert "Đính kèm: 2 ảnh/tệp, vị trí" in summary[0]
+    pipeline.say(CITIZEN, "1")
+    [case] = all_cases(firestore_db)
+    assert [m["url"] for m in case["media"]] == [
+        "https://photo.zdn.vn/giay-hen.jpg",
+        "https://file.zdn.vn/don.pdf",
+    ]
+    assert case["location"] == {"latitude": 21.0287, "longitude": 105.8465}
+    assert case["agency_name"] == "Phường Cửa Nam"
+
+
+def pipeline_text(key: str, **values) -> str:
+    from pakn import messages
+
+    return messages.text(key, **values)
+
+
+def test_an_edit_replaces_the_text_and_a_cancel_files_nothing(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề dược chậm")
+    assert "Sở Y tế cấp chứng chỉ hành nghề dược chậm" in pipeline.say(CITIZEN, "xong")[0]
+    assert pipeline.say(CITIZEN, "2") == [pipeline_text("edit_prompt")]
+    pipeline.say(CITIZEN, "Sở Y tế cấp giấy phép hoạt động phòng khám chậm 3 tháng")
+    summary = pipeline.say(CITIZEN, "xong")[0]
+    assert "phòng khám chậm 3 tháng" in summary and "hành nghề dược" not in summary
+    assert pipeline.say(CITIZEN, "3") == [pipeline_text("cancelled")]
+    assert pipeline.say(CITIZEN, "hủy") == [pipeline_text("nothing_to_cancel")]
+    assert all_cases(firestore_db) == []
+
+
+def test_a_second_case_reuses_contact_details_and_lists_both(pipeline, firestore_db):
+    give_contact(pipeline)
+    for text in (
+        "Sở Tài chính chậm cấp giấy chứng nhận đăng ký doanh nghiệp",
+        "Sở Y tế chậm cấp chứng chỉ hành nghề",
+    ):
+        pipeline.say(CITIZEN, text)
+        assert "Nhắn 1 để GỬI" in pipeline.say(CITIZEN, "xong")[0]
+        pipeline.say(CITIZEN, "1")
+    listing = pipeline.say(CITIZEN, "Hồ sơ")[0]
+    codes = sorted(case["tracking_code"] for case in all_cases(firestore_db))
+    assert len(codes) == 2 and all(code in listing for code in codes)
+    assert pipeline.say("someone-else", f"tra cứu {codes[0]}")[-1] == pipeline_text(
+        "status_not_found", code=codes[0]
+    )
+
+
+def test_urban_problems_are_pointed_elsewhere_and_not_filed(pipeline, firestore_db):
+    pipeline.say(CITIZEN, "duong truoc nha toi bi ngap nuoc may hom nay, rac thai bot mui")
+    assert pipeline.say(CITIZEN, "xong") == [pipeline_text("out_of_scope")]
+    assert all_cases(firestore_db) == []
+
+
+def test_police_matters_are_kept_for_the_office_to_forward(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "lam can cuoc cong dan cho con 3 thang chua co")
+    pipeline.say(CITIZEN, "xong")
+    filed = pipeline.say(CITIZEN, "1")[0]
+    assert "cơ quan Công an" in filed and "Hệ thống tiếp nhận phản ánh, kiến nghị quốc gia" in filed
+    [case] = all_cases(firestore_db)
+    assert case["agency_id"] == "vp-ubnd" and case["level"] == "outside"
+    assert case["routing"]["outcome"] == "outside" and case["routing"]["outside_body"] == "police"
+
+
+def test_a_commune_procedure_without_a_place_is_asked_once_then_routed(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Tôi đi đăng ký khai tử cho bố mà cán bộ hẹn đi hẹn lại")
+    assert pipeline.say(CITIZEN, "xong") == [pipeline_text("ask_place")]
+    assert "Nhắn 1 để GỬI" in pipeline.say(CITIZEN, "phường Cửa Nam")[0]
+    pipeline.say(CITIZEN, "1")
+    [case] = all_cases(firestore_db)
+    assert case["agency_name"] == "Phường Cửa Nam"
+    assert "Phường Cửa Nam" in case["routing"]["evidence"] or case["routing"]["confidence"] >= 0.5
+
+
+def test_an_unknown_place_goes_to_the_office_triage_desk(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Tôi đi đăng ký khai tử cho bố mà cán bộ hẹn đi hẹn lại")
+    pipeline.say(CITIZEN, "xong")
+    pipeline.say(CITIZEN, "chỗ gần nhà tôi")
+    filed = pipeline.say(CITIZEN, "1")[0]
+    assert "để chuyển cơ quan có thẩm quyền" in filed
+    [case] = all_cases(firestore_db)
+    assert case["agency_id"] == "vp-ubnd" and case["routing"]["reason"] == "no_agency"
+
+
+def test_follow_greets_once(pipeline):
+    pipeline.post(pipeline.zalo.follow(CITIZEN))
+    pipeline.run()
+    first = pipeline.replies(CITIZEN)
+    assert first == [pipeline_text("welcome"), pipeline_text("scope"), pipeline_text("how_to_start")]
+    pipeline.post(pipeline.zalo.follow(CITIZEN))
+    pipeline.run()
+    assert pipeline.replies(CITIZEN) == []
+
+
+def test_help_is_there_at_any_time(pipeline):
+    pipeline.say(CITIZEN, "xin chao")
+    assert pipeline.say(CITIZEN, "huong dan") == [pipeline_text("help")]

@@ -1,0 +1,128 @@
+"""Nothing lost, nothing doubled: Zalo retries, Pub/Sub redeliveries, reordering, expiring tokens, outages,
+unreachable citizens and poison messages, on the real emulators and the Zalo stand-in."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from pakn import collections, messages
+
+pytestmark = pytest.mark.emulator
+
+CITIZEN = "7712345678901234567"
+
+
+def test_a_zalo_retry_of_the_same_msg_id_is_answered_once(pipeline, firestore_db):
+    event = pipeline.zalo.text(CITIZEN, "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm", msg_id="zalo-msg-1")
+    assert pipeline.post(event).status_code == 200
+    assert pipeline.post(event).status_code == 200  # Zalo did not see our first 200 and retried
+    pipeline.run()
+    replies = pipeline.replies(CITIZEN)
+    assert replies == [messages.text("welcome"), messages.text("scope"), messages.text("draft_started")]
+    state = collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    assert len(state["draft"]["parts"]) == 1
+
+
+def test_a_pubsub_redelivery_changes_nothing_and_sends_nothing(pipeline, firestore_db):
+    assert (
+        pipeline.post(pipeline.zalo.text(CITIZEN, "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm")).status_code
+        == 200
+    )
+    [event_delivery] = pipeline.pull()
+    assert pipeline.deliver(event_delivery) == 200
+    assert pipeline.deliver(event_delivery, ack=False) == 200  # redelivered after the ack was lost
+    outbound = pipeline.pull()
+    assert len(outbound) == 6  # three replies, queued once by each delivery of the event
+    assert {pipeline.deliver(d) for d in outbound} == {200}
+    for delivery in outbound:  # and each outbound message redelivered once more
+        assert pipeline.deliver(delivery, ack=False) == 200
+    assert len(pipeline.replies(CITIZEN)) == 3
+    assert pipeline.standin.control.stats()["sends"] == 3
+
+
+def test_messages_delivered_out_of_order_keep_the_citizens_order(pipeline, firestore_db):
+    first = pipeline.zalo.text(CITIZEN, "Phần một: làm giấy phép xây dựng ở phường Cửa Nam")
+    second = pipeline.zalo.text(CITIZEN, "Phần hai: đã nộp hồ sơ từ tháng 3")
+    second["timestamp"] = str(int(first["timestamp"]) + 5000)
+    for event in (second, first):  # Zalo's retry of the first arrives after the second
+        assert pipeline.post(event).status_code == 200
+    deliveries = pipeline.pull()
+    for delivery in reversed(deliveries):
+        pipeline.deliver(delivery)
+    pipeline.run()
+    state = collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    assert [part["text"] for part in state["draft"]["parts"]] == [
+        first["message"]["text"],
+        second["message"]["text"],
+    ]
+
+
+def test_a_token_that_expires_mid_conversation_is_refreshed_and_nothing_is_sent_twice(pipeline):
+    pipeline.say(CITIZEN, "xin chào")
+    pipeline.standin.control.expire_tokens()
+    assert pipeline.say(CITIZEN, "hướng dẫn") == [messages.text("help")]
+    stats = pipeline.standin.control.stats()
+    assert stats["refreshes"] == 2  # the first grant, and the refresh after expiry
+    assert stats["sends"] == 4  # greeting (2) + draft ack + help: none repeated
+
+
+def test_a_zalo_outage_that_heals_delays_replies_without_losing_or_doubling_them(pipeline, firestore_db):
+    pipeline.standin.control.fault(6, http_status=503)
+    assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
+    statuses = pipeline.run()
+    assert 503 in statuses  # the sender gave the message back to Pub/Sub during the outage
+    assert pipeline.replies(CITIZEN) == [
+        messages.text("welcome"),
+        messages.text("scope"),
+        messages.text("help"),
+    ]
+    deliveries = [d.to_dict() for d in firestore_db.collection(collections.DELIVERIES).stream()]
+    assert {d["state"] for d in deliveries} == {"sent"}
+    assert max(d["attempts"] for d in deliveries) >= 2
+
+
+def test_an_unreachable_citizen_is_recorded_not_retried(pipeline, firestore_db):
+    pipeline.standin.control.set_user(CITIZEN, follower=False)
+    assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
+    statuses = pipeline.run()
+    assert 503 not in statuses and 500 not in statuses
+    deliveries = [d.to_dict() for d in firestore_db.collection(collections.DELIVERIES).stream()]
+    assert {(d["state"], d["last_error_code"]) for d in deliveries} == {("unreachable", -213)}
+    citizen = collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    assert citizen["zalo_unreachable"]["code"] == -213
+
+    pipeline.standin.control.set_user(CITIZEN, follower=True)
+    pipeline.say(CITIZEN, "hướng dẫn")
+    assert "zalo_unreachable" not in collections.citizen(firestore_db, CITIZEN).get().to_dict()
+
+
+def test_a_message_that_can_never_be_processed_is_dead_lettered_with_its_reason(pipeline, firestore_db):
+    from google.cloud import pubsub_v1
+
+    publisher = pubsub_v1.PublisherClient()
+    topic = publisher.topic_path(pipeline.project, pipeline.topology.topic("events").name)
+    message_id = publisher.publish(topic, b'{"not": "an event"}').result()
+    statuses = pipeline.run()
+    assert statuses[0] == 200  # acknowledged: retrying could never help
+    [dead] = [d.to_dict() for d in firestore_db.collection(collections.DEAD_LETTERS).stream()]
+    assert dead["reason"] == "data is not a valid CitizenEvent"
+    assert dead["source_message_id"] == message_id
+    assert json.loads(base64.b64decode(dead["data_base64"])) == {"not": "an event"}
+
+
+def test_logs_never_carry_names_phones_addresses_or_message_text(pipeline, capsys):
+    secret_text = "Cán bộ Lê Thị Hoa phường Cửa Nam đòi tiền khi làm khai sinh"
+    pipeline.say(CITIZEN, secret_text)
+    pipeline.say(CITIZEN, "xong")
+    pipeline.post(pipeline.zalo.submit_info(CITIZEN, "Phạm Minh Châu", "0987000111", "99 Phố Huế"))
+    pipeline.run()
+    pipeline.say(CITIZEN, "1")
+    logs = capsys.readouterr().out
+    assert "event processed" in logs  # the logs were captured
+    for personal in ("Lê Thị Hoa", "đòi tiền", "Phạm Minh Châu", "0987000111", "99 Phố Huế"):
+        assert personal not in logs
+    for line in logs.splitlines():
+        assert json.loads(line)["severity"] in {"INFO", "WARNING", "ERROR"}

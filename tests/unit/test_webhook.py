@@ -1,0 +1,240 @@
+"""The webhook's answers to what reaches it: real events, forgeries, replays, garbage and the unknown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from pydantic import SecretStr
+
+from pakn.events import CitizenEvent
+from pakn.settings import Settings
+from pakn.webhook import WebhookReceiver
+from pakn.zalo.signature import signature_header
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+APP_ID, OA_ID, SECRET = "1000000000000000001", "2000000000000000002", "oa-secret"
+NOW = 1764400000.0  # the sample events' timestamp, in seconds
+settings_for_fuzz = hypothesis_settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def settings(**overrides) -> Settings:
+    values = {
+        "google_cloud_project": "demo-unit",
+        "zalo_app_id": APP_ID,
+        "zalo_oa_id": OA_ID,
+        "zalo_oa_secret_key": SecretStr(SECRET),
+        "zalo_app_secret": SecretStr("app-secret"),
+    }
+    return Settings(**(values | overrides))
+
+
+class Published(list):
+    """What the receiver handed to Pub/Sub: the publisher itself is tested on the emulator."""
+
+    def __call__(self, event: CitizenEvent) -> str:
+        self.append(event)
+        return str(len(self))
+
+
+@pytest.fixture
+def published() -> Published:
+    return Published()
+
+
+@pytest.fixture
+def receiver(published) -> WebhookReceiver:
+    return WebhookReceiver(settings(), published, clock=lambda: NOW + 30)
+
+
+def sample(name: str) -> bytes:
+    return (EVENTS / f"{name}.json").read_bytes()
+
+
+def sign(body: bytes, first_term: str = APP_ID, secret: str = SECRET) -> str:
+    return signature_header(first_term, body, json.loads(body)["timestamp"], secret)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("user_send_text", "message"),
+        ("user_send_image", "message"),
+        ("user_send_location", "message"),
+        ("follow", "follow"),
+        ("user_submit_info", "contact"),
+        ("user_submit_info_full_address", "contact"),
+    ],
+)
+def test_real_events_are_published_once_normalised(receiver, published, name, kind):
+    body = sample(name)
+    outcome = receiver.receive(body, sign(body))
+    assert outcome.status == 200 and outcome.body["status"] == "accepted"
+    [event] = published
+    assert event.type == kind
+    assert event.citizen_id == "4368496045530136852"
+    assert outcome.body["event_id"] == event.event_id
+
+
+def test_a_text_keeps_zalo_msg_id_as_its_natural_key(receiver, published):
+    body = sample("user_send_text")
+    receiver.receive(body, sign(body))
+    assert published[0].event_id == "96d3cdf3af150460909"
+    assert published[0].text.startswith("Cán bộ phường")
+
+
+def test_media_and_location_are_carried(receiver, published):
+    for name in ("user_send_image", "user_send_location"):
+        body = sample(name)
+        receiver.receive(body, sign(body))
+    image, location = published
+    assert image.media[0].url == "https://photo.zdn.vn/1.jpg" and image.text is None
+    assert (location.location.latitude, location.location.longitude) == (21.0285, 105.8542)
+
+
+def test_both_submit_info_shapes_give_name_phone_and_address(receiver, published):
+    for name in ("user_submit_info", "user_submit_info_full_address"):
+        body = sample(name)
+        receiver.receive(body, sign(body))
+    older, newer = (event.contact for event in published)
+    assert (older.name, older.phone, older.address) == (
+        "Nguyễn Văn An",
+        "0912345678",
+        "12 Hàng Bông, Phường Hoàn Kiếm, Hà Nội",
+    )
+    assert newer.address == "5 Ngõ Huế, Phường Hai Bà Trưng, Hà Nội"
+
+
+def test_the_oa_id_variant_of_the_signature_is_accepted(receiver, published):
+    body = sample("user_send_text")
+    assert receiver.receive(body, sign(body, first_term=OA_ID)).status == 200
+    assert len(published) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        (None, "missing_signature"),
+        ("", "missing_signature"),
+        ("mac=" + "0" * 64, "bad_signature"),
+        ("garbage", "bad_signature"),
+    ],
+)
+def test_forged_or_unsigned_events_are_401_and_not_published(receiver, published, header, code):
+    outcome = receiver.receive(sample("user_send_text"), header)
+    assert outcome.status == 401
+    assert outcome.body["error"]["code"] == code
+    assert published == []
+
+
+def test_a_signature_with_the_wrong_secret_is_401(receiver, published):
+    body = sample("user_send_text")
+    assert receiver.receive(body, sign(body, secret="someone-else")).status == 401
+    assert published == []
+
+
+def test_a_body_changed_after_signing_is_401(receiver, published):
+    body = sample("user_send_text")
+    header = sign(body)
+    tampered = body.replace(b"khai sinh", "kết hôn".encode())
+    assert receiver.receive(tampered, header).status == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"not json", "not_json"),
+        (b"[1, 2]", "not_an_object"),
+        (b"\xff\xfe", "not_json"),
+        (b'{"event_name": "user_send_text"}', "missing_timestamp"),
+    ],
+)
+def test_malformed_bodies_are_400(receiver, published, body, code):
+    outcome = receiver.receive(body, "mac=" + "0" * 64)
+    assert outcome.status == 400 and outcome.body["error"]["code"] == code
+    assert published == []
+
+
+def test_a_signed_event_of_the_wrong_shape_is_400(receiver, published):
+    event = json.loads(sample("user_send_text"))
+    del event["message"]["msg_id"]
+    body = json.dumps(event).encode()
+    outcome = receiver.receive(body, sign(body))
+    assert outcome.status == 400 and outcome.body["error"]["code"] == "invalid_event"
+
+
+def test_too_big_is_413_before_anything_else(published):
+    receiver = WebhookReceiver(settings(webhook_max_bytes=100), published, clock=lambda: NOW)
+    body = sample("user_send_text")
+    outcome = receiver.receive(body, sign(body))
+    assert outcome.status == 413 and outcome.body["error"]["code"] == "too_large"
+
+
+def test_unknown_events_are_accepted_and_ignored(receiver, published):
+    event = json.loads(sample("user_send_text"))
+    event["event_name"] = "user_send_hologram_v9"
+    body = json.dumps(event).encode()
+    outcome = receiver.receive(body, sign(body))
+    assert outcome.status == 200 and outcome.body["status"] == "ignored"
+    assert published == []
+
+
+@pytest.mark.parametrize("name", ["oa_send_text", "user_seen_message"])
+def test_echoes_and_receipts_are_understood_but_not_published(receiver, published, name):
+    body = sample(name)
+    outcome = receiver.receive(body, sign(body))
+    assert outcome == outcome.__class__(200, {"status": "ignored"})
+    assert published == []
+
+
+def test_an_old_event_is_refused_as_a_replay(published):
+    receiver = WebhookReceiver(
+        settings(webhook_replay_window_seconds=3600), published, clock=lambda: NOW + 3601
+    )
+    body = sample("user_send_text")
+    outcome = receiver.receive(body, sign(body))
+    assert outcome.status == 401 and outcome.body["error"]["code"] == "replayed"
+    assert published == []
+
+
+def test_a_zalo_retry_within_the_window_is_accepted(published):
+    receiver = WebhookReceiver(settings(), published, clock=lambda: NOW + 3600)  # Zalo's last retry: 1 h
+    body = sample("user_send_text")
+    assert receiver.receive(body, sign(body)).status == 200
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+event_names = st.sampled_from(
+    ["user_send_text", "user_send_image", "follow", "user_submit_info", "oa_send_text"]
+)
+
+
+@settings_for_fuzz
+@given(st.binary(max_size=3000))
+def test_arbitrary_bytes_get_a_clear_4xx(body):
+    outcome = WebhookReceiver(settings(webhook_max_bytes=2000), Published(), clock=lambda: NOW).receive(
+        body, "mac=" + "0" * 64
+    )
+    assert outcome.status in {400, 401, 413}
+    assert set(outcome.body["error"]) == {"code", "message"}
+
+
+@settings_for_fuzz
+@given(event_names, st.dictionaries(st.text(max_size=12), json_values, max_size=6), json_values)
+def test_signed_events_of_any_shape_get_200_or_400_never_an_exception(event_name, extra, message):
+    event = {**extra, "event_name": event_name, "timestamp": str(int(NOW * 1000)), "message": message}
+    body = json.dumps(event).encode()
+    outcome = WebhookReceiver(settings(), Published(), clock=lambda: NOW).receive(body, sign(body))
+    assert outcome.status in {200, 400}
