@@ -46,6 +46,7 @@ chat: $(VENV)/.installed
 test: $(VENV)/.installed .tools/.installed
 	@$(BIN)/python -m pakn_dev.prerequisites
 	@$(BIN)/ruff check functions devtools tests infra
+	@$(BIN)/pakn plan >/dev/null
 	@$(BIN)/pytest -p no:cacheprovider
 
 test-unit: $(VENV)/.installed

@@ -45,7 +45,8 @@ class DeployConfig(_Frozen):
         declared = {f.name for f in topology.functions}
         if declared != self.functions.keys():
             raise ValueError(
-                f"deploy.json functions {sorted(self.functions)} differ from the topology's {sorted(declared)}"
+                f"deploy.json functions {sorted(self.functions)} differ from the topology's "
+                f"{sorted(declared)}"
             )
         roles = {t.role for t in topology.topics}
         for name, access in self.functions.items():

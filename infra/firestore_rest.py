@@ -47,14 +47,29 @@ def release_rules(project: str, rules: str, call: Call, file_name: str = "firest
     source = {"source": {"files": [{"name": file_name, "content": rules}]}}
     ruleset = _ok(call("POST", f"{RULES_API}/projects/{project}/rulesets", source))["name"]
     if status == 200:
-        _ok(call("PATCH", f"{RULES_API}/{release_name}", {"release": {"name": release_name, "rulesetName": ruleset}}))
+        _ok(
+            call(
+                "PATCH",
+                f"{RULES_API}/{release_name}",
+                {"release": {"name": release_name, "rulesetName": ruleset}},
+            )
+        )
     else:
-        _ok(call("POST", f"{RULES_API}/projects/{project}/releases", {"name": release_name, "rulesetName": ruleset}))
+        _ok(
+            call(
+                "POST",
+                f"{RULES_API}/projects/{project}/releases",
+                {"name": release_name, "rulesetName": ruleset},
+            )
+        )
     return f"rules released ({ruleset})"
 
 
-def set_field_indexes(project: str, group: str, field: str, indexes: list[tuple[str, str]], call: Call) -> str:
-    """Gives `field` of collection group `group` exactly `indexes` [(ASCENDING|DESCENDING|CONTAINS, scope)]."""
+def set_field_indexes(
+    project: str, group: str, field: str, indexes: list[tuple[str, str]], call: Call
+) -> str:
+    """Gives `field` of collection group `group` exactly `indexes`: [(ASCENDING|DESCENDING|CONTAINS,
+    COLLECTION|COLLECTION_GROUP)]."""
     name = f"projects/{project}/databases/{DATABASE}/collectionGroups/{group}/fields/{field}"
     url = f"{FIRESTORE_API}/{urllib.parse.quote(name)}"
     live = _ok(call("GET", url, None)).get("indexConfig", {})
@@ -66,7 +81,10 @@ def set_field_indexes(project: str, group: str, field: str, indexes: list[tuple[
     if not live.get("usesAncestorConfig") and live_indexes == set(indexes):
         return f"{group}.{field}: indexes unchanged"
     wanted = [
-        {"queryScope": scope, "fields": [{"fieldPath": field, ("arrayConfig" if mode == "CONTAINS" else "order"): mode}]}
+        {
+            "queryScope": scope,
+            "fields": [{"fieldPath": field, ("arrayConfig" if mode == "CONTAINS" else "order"): mode}],
+        }
         for mode, scope in indexes
     ]
     _ok(call("PATCH", f"{url}?updateMask=indexConfig", {"indexConfig": {"indexes": wanted}}))
@@ -100,7 +118,9 @@ def gcloud_call() -> Call:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m infra.firestore_rest", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python3 -m infra.firestore_rest", description=__doc__.split("\n")[0]
+    )
     actions = parser.add_subparsers(dest="action", required=True)
     rules = actions.add_parser("rules")
     rules.add_argument("--project", required=True)

@@ -57,8 +57,8 @@ class QueryShape:
 
 @dataclass(frozen=True)
 class IndexNeed:
-    """One index a query needs. `fields` is the composite's field list ((field, ASCENDING|DESCENDING|CONTAINS),
-    the first `equality_prefix` of them serve equality filters, in any order and either direction)."""
+    """One index a query needs: (field, ASCENDING|DESCENDING|CONTAINS) pairs, of which the first
+    `equality_prefix` serve equality filters, in any order and either direction."""
 
     collection: str
     scope: str  # COLLECTION or COLLECTION_GROUP
@@ -78,7 +78,9 @@ class IndexNeed:
 def needs(shape: QueryShape) -> list[IndexNeed]:
     """The indexes that serve `shape`: one composite, or the single-field indexes it merges."""
     scope = "COLLECTION_GROUP" if shape.collection_group else "COLLECTION"
-    equality = {field: ("CONTAINS" if op in ARRAY else ASCENDING) for field, op in shape.filters if op in EQUALITY}
+    equality = {
+        field: ("CONTAINS" if op in ARRAY else ASCENDING) for field, op in shape.filters if op in EQUALITY
+    }
     orders = [(field, d) for field, d in shape.orders if field != DOCUMENT_ID and field not in equality]
     ordered = {field for field, _ in orders}
     # Firestore orders by every inequality field it was not told to order by, in name order, ascending.
@@ -143,11 +145,14 @@ def load_declared(path: Path = INDEXES_FILE) -> Declared:
     )
     overrides = {
         (o["collectionGroup"], o["fieldPath"]): frozenset(
-            (i.get("order") or i["arrayConfig"], i.get("queryScope", "COLLECTION")) for i in o.get("indexes", [])
+            (i.get("order") or i["arrayConfig"], i.get("queryScope", "COLLECTION"))
+            for i in o.get("indexes", [])
         )
         for o in data.get("fieldOverrides", [])
     }
-    ttl = tuple((o["collectionGroup"], o["fieldPath"]) for o in data.get("fieldOverrides", []) if o.get("ttl"))
+    ttl = tuple(
+        (o["collectionGroup"], o["fieldPath"]) for o in data.get("fieldOverrides", []) if o.get("ttl")
+    )
     return Declared(composites, overrides, ttl)
 
 

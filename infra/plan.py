@@ -1,5 +1,6 @@
 """The deploy plan: every resource and command a deploy makes, in order, generated from the topology
-(functions/pakn/config/topology.json), infra/deploy.json, infra/firestore.indexes.json and infra/firestore.rules.
+(functions/pakn/config/topology.json), infra/deploy.json, infra/firestore.indexes.json and
+infra/firestore.rules.
 
 Every step is idempotent by shape: a create runs only when a describe fails (or tolerates "already exists"
 where gcloud has no describe), and everything else is a declarative deploy, update or policy binding. So a
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from infra import bundle
 from infra.config import DeployConfig, load_deploy_config, secret_mount, service_account_id
@@ -69,7 +69,7 @@ def load_inputs(project: str, region: str | None = None) -> Inputs:
     if region:
         deploy = deploy.model_copy(update={"region": region})
     files = bundle.contents()
-    indexes = json.loads(Path(INDEXES_FILE).read_text(encoding="utf-8"))
+    indexes = json.loads(INDEXES_FILE.read_text(encoding="utf-8"))
     return Inputs(project, topology, deploy, indexes, len(files), bundle.digest(files))
 
 
@@ -106,12 +106,16 @@ def grants(inputs: Inputs) -> list[Grant]:
         result.append(Grant(f"Pub/Sub push (`{PUSHER}`)", pusher, "roles/run.invoker", "function", target))
     scheduler = f"serviceAccount:{email(SCHEDULER, project)}"
     for target in dict.fromkeys(schedule.target for schedule in topology.schedules):
-        result.append(Grant(f"Cloud Scheduler (`{SCHEDULER}`)", scheduler, "roles/run.invoker", "function", target))
+        result.append(
+            Grant(f"Cloud Scheduler (`{SCHEDULER}`)", scheduler, "roles/run.invoker", "function", target)
+        )
     dead_lettered = [sub for sub in topology.subscriptions if dead_letter_topic(topology, sub)]
     for topic in dict.fromkeys(dead_letter_topic(topology, sub) for sub in dead_lettered):
         result.append(Grant("Pub/Sub service agent", PUBSUB_AGENT, "roles/pubsub.publisher", "topic", topic))
     for sub in dead_lettered:
-        result.append(Grant("Pub/Sub service agent", PUBSUB_AGENT, "roles/pubsub.subscriber", "subscription", sub.name))
+        result.append(
+            Grant("Pub/Sub service agent", PUBSUB_AGENT, "roles/pubsub.subscriber", "subscription", sub.name)
+        )
     return result
 
 
@@ -184,7 +188,7 @@ def _secret_steps(inputs: Inputs) -> list[Step]:
                 "secrets",
                 f"secret {secret} has a value",
                 gcloud("secrets", "versions", "describe", "latest", f"--secret={secret}"),
-                otherwise=f"secret {secret} has no value yet: add one as infra/RUNBOOK.md says, then deploy again",
+                otherwise=f"secret {secret} has no value yet: add one (infra/RUNBOOK.md), then deploy again",
             )
         )
     return steps
@@ -211,8 +215,13 @@ def _firestore_steps(inputs: Inputs) -> list[Step]:
             "firestore",
             f"Firestore database {DATABASE} in {inputs.deploy.region}",
             gcloud(
-                "firestore", "databases", "create", database, f"--location={inputs.deploy.region}",
-                "--type=firestore-native", "--delete-protection",
+                "firestore",
+                "databases",
+                "create",
+                database,
+                f"--location={inputs.deploy.region}",
+                "--type=firestore-native",
+                "--delete-protection",
             ),
             unless=gcloud("firestore", "databases", "describe", database),
         )
@@ -229,7 +238,11 @@ def _firestore_steps(inputs: Inputs) -> list[Step]:
                 "firestore",
                 f"composite index {index['collectionGroup']} ({names})",
                 gcloud(
-                    "firestore", "indexes", "composite", "create", database,
+                    "firestore",
+                    "indexes",
+                    "composite",
+                    "create",
+                    database,
                     f"--collection-group={index['collectionGroup']}",
                     f"--query-scope={index.get('queryScope', 'COLLECTION').lower().replace('_', '-')}",
                     *fields,
@@ -239,14 +252,23 @@ def _firestore_steps(inputs: Inputs) -> list[Step]:
         )
     for override in inputs.indexes.get("fieldOverrides", []):
         group, field = override["collectionGroup"], override["fieldPath"]
-        indexes = [f"{i.get('order') or i['arrayConfig']}/{i.get('queryScope', 'COLLECTION')}" for i in override["indexes"]]
+        indexes = [
+            f"{i.get('order') or i['arrayConfig']}/{i.get('queryScope', 'COLLECTION')}"
+            for i in override["indexes"]
+        ]
         steps.append(
             Step(
                 "firestore",
                 f"single-field indexes of {group}.{field}: {', '.join(indexes) or 'none'}",
                 (
-                    "python3", "-m", "infra.firestore_rest", "field", f"--project={inputs.project}",
-                    f"--collection-group={group}", f"--field={field}", *(f"--index={i}" for i in indexes),
+                    "python3",
+                    "-m",
+                    "infra.firestore_rest",
+                    "field",
+                    f"--project={inputs.project}",
+                    f"--collection-group={group}",
+                    f"--field={field}",
+                    *(f"--index={i}" for i in indexes),
                 ),
             )
         )
@@ -255,15 +277,30 @@ def _firestore_steps(inputs: Inputs) -> list[Step]:
                 Step(
                     "firestore",
                     f"TTL on {group}.{field}",
-                    gcloud("firestore", "fields", "ttls", "update", field, f"--collection-group={group}",
-                           database, "--enable-ttl"),
+                    gcloud(
+                        "firestore",
+                        "fields",
+                        "ttls",
+                        "update",
+                        field,
+                        f"--collection-group={group}",
+                        database,
+                        "--enable-ttl",
+                    ),
                 )
             )
     steps.append(
         Step(
             "firestore",
             "security rules (released only when they changed)",
-            ("python3", "-m", "infra.firestore_rest", "rules", f"--project={inputs.project}", f"--rules={RULES_FILE}"),
+            (
+                "python3",
+                "-m",
+                "infra.firestore_rest",
+                "rules",
+                f"--project={inputs.project}",
+                f"--rules={RULES_FILE}",
+            ),
         )
     )
     return steps
@@ -279,17 +316,25 @@ def _grant_steps(inputs: Inputs, before_functions: bool) -> list[Step]:
             continue
         binding = (f"--member={grant.member}", f"--role={grant.role}", "--format=none")
         if grant.kind == "project":
-            command = gcloud("projects", "add-iam-policy-binding", grant.resource, *binding, "--condition=None")
+            command = gcloud(
+                "projects", "add-iam-policy-binding", grant.resource, *binding, "--condition=None"
+            )
         elif grant.kind == "topic":
             command = gcloud("pubsub", "topics", "add-iam-policy-binding", grant.resource, *binding)
         elif grant.kind == "secret":
             command = gcloud("secrets", "add-iam-policy-binding", grant.resource, *binding)
         else:
             command = gcloud(
-                "functions", "add-invoker-policy-binding", grant.resource, f"--region={inputs.deploy.region}",
-                f"--member={grant.member}", "--format=none",
+                "functions",
+                "add-invoker-policy-binding",
+                grant.resource,
+                f"--region={inputs.deploy.region}",
+                f"--member={grant.member}",
+                "--format=none",
             )
-        steps.append(Step("access", f"{grant.holder}: {grant.role} on {grant.kind} {grant.resource}", command))
+        steps.append(
+            Step("access", f"{grant.holder}: {grant.role} on {grant.kind} {grant.resource}", command)
+        )
     return steps
 
 
@@ -298,27 +343,36 @@ def _function_steps(inputs: Inputs) -> list[Step]:
     steps = [
         Step(
             "functions",
-            f"source bundle {BUNDLE_DIR} ({inputs.bundle_files} files, sha256 {inputs.bundle_sha256[:16]}...)",
+            f"source bundle {BUNDLE_DIR}: {inputs.bundle_files} files, sha256 {inputs.bundle_sha256[:12]}...",
             ("python3", "-m", "infra.bundle", BUNDLE_DIR, f"--expect-sha256={inputs.bundle_sha256}"),
         )
     ]
     for function in inputs.topology.functions:
         access = inputs.deploy.functions[function.name]
         command = [
-            "functions", "deploy", function.name, "--gen2", f"--region={inputs.deploy.region}",
-            f"--runtime={inputs.deploy.runtime}", f"--source={BUNDLE_DIR}", f"--entry-point={function.name}",
+            "functions",
+            "deploy",
+            function.name,
+            "--gen2",
+            f"--region={inputs.deploy.region}",
+            f"--runtime={inputs.deploy.runtime}",
+            f"--source={BUNDLE_DIR}",
+            f"--entry-point={function.name}",
             "--trigger-http",
             "--allow-unauthenticated" if function.public else "--no-allow-unauthenticated",
             "--ingress-settings=all",
             f"--service-account={email(service_account_id(function.name), inputs.project)}",
-            f"--memory={function.memory}", f"--timeout={function.timeout_seconds}s",
+            f"--memory={function.memory}",
+            f"--timeout={function.timeout_seconds}s",
             f"--set-env-vars=GOOGLE_CLOUD_PROJECT={inputs.project}",
         ]
         if access.secrets:
             mounts = ",".join(f"{secret_mount(f)}={inputs.deploy.secrets[f]}:latest" for f in access.secrets)
             command.append(f"--set-secrets={mounts}")
         audience = "public" if function.public else "authenticated callers only"
-        steps.append(Step("functions", f"function {function.name} ({function.trigger}, {audience})", gcloud(*command)))
+        steps.append(
+            Step("functions", f"function {function.name} ({function.trigger}, {audience})", gcloud(*command))
+        )
     targets = [sub.push_to for sub in inputs.topology.subscriptions if sub.push_to]
     targets += [schedule.target for schedule in inputs.topology.schedules]
     for target in dict.fromkeys(targets):
@@ -326,8 +380,13 @@ def _function_steps(inputs: Inputs) -> list[Step]:
             Step(
                 "functions",
                 f"URL of {target}",
-                gcloud("functions", "describe", target, f"--region={inputs.deploy.region}",
-                       "--format=value(serviceConfig.uri)"),
+                gcloud(
+                    "functions",
+                    "describe",
+                    target,
+                    f"--region={inputs.deploy.region}",
+                    "--format=value(serviceConfig.uri)",
+                ),
                 capture=url_variable(target),
             )
         )
@@ -354,7 +413,10 @@ def _subscription_steps(inputs: Inputs) -> list[Step]:
             ]
         dead_letters = dead_letter_topic(topology, sub)
         if dead_letters:
-            settings += [f"--dead-letter-topic={dead_letters}", f"--max-delivery-attempts={sub.max_delivery_attempts}"]
+            settings += [
+                f"--dead-letter-topic={dead_letters}",
+                f"--max-delivery-attempts={sub.max_delivery_attempts}",
+            ]
         if sub.retention_days:
             settings.append(f"--message-retention-duration={sub.retention_days}d")
         fixed = [f"--topic={sub.topic}"] + (["--enable-message-ordering"] if sub.ordering else [])
@@ -379,9 +441,16 @@ def _subscription_steps(inputs: Inputs) -> list[Step]:
             steps.append(
                 Step(
                     "subscriptions",
-                    f"{grant.holder}: {grant.role} on subscription {grant.resource} (to forward dead letters)",
-                    gcloud("pubsub", "subscriptions", "add-iam-policy-binding", grant.resource,
-                           f"--member={grant.member}", f"--role={grant.role}", "--format=none"),
+                    f"{grant.holder}: {grant.role} on subscription {grant.resource} (forwards dead letters)",
+                    gcloud(
+                        "pubsub",
+                        "subscriptions",
+                        "add-iam-policy-binding",
+                        grant.resource,
+                        f"--member={grant.member}",
+                        f"--role={grant.role}",
+                        "--format=none",
+                    ),
                 )
             )
     return steps
@@ -394,8 +463,12 @@ def _schedule_steps(inputs: Inputs) -> list[Step]:
     for schedule in inputs.topology.schedules:
         url = f"${{{url_variable(schedule.target)}}}"
         settings = [
-            location, f"--schedule={schedule.cron}", f"--time-zone={schedule.time_zone}", f"--uri={url}",
-            "--http-method=POST", f"--oidc-service-account-email={email(SCHEDULER, inputs.project)}",
+            location,
+            f"--schedule={schedule.cron}",
+            f"--time-zone={schedule.time_zone}",
+            f"--uri={url}",
+            "--http-method=POST",
+            f"--oidc-service-account-email={email(SCHEDULER, inputs.project)}",
             f"--oidc-token-audience={url}",
         ]
         steps.append(

@@ -15,6 +15,9 @@ import pytest
 from pakn_dev.emulators import EmulatorPorts, client_environment, emulator_services, missing_prerequisites
 from pakn_dev.processes import Supervisor, free_port
 
+# Records every Firestore query the suite runs and fails the session if one lacks a declared index.
+pytest_plugins = ["query_recorder"]
+
 
 @pytest.fixture(scope="session")
 def emulator_ports(tmp_path_factory) -> EmulatorPorts:

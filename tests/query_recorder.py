@@ -24,9 +24,7 @@ _problems: list[str] = []
 def shapes_of(structured_query) -> list[QueryShape]:
     """One shape per disjunct: Firestore serves an OR query as several queries, each needing its index."""
     selector = structured_query.from_[0]
-    orders = tuple(
-        (order.field.field_path, order.direction.name) for order in structured_query.order_by
-    )
+    orders = tuple((order.field.field_path, order.direction.name) for order in structured_query.order_by)
     return [
         QueryShape(selector.collection_id, selector.all_descendants, tuple(sorted(filters)), orders)
         for filters in _disjuncts(structured_query.where)

@@ -101,6 +101,25 @@ def test_a_forged_event_is_refused(running_stack):
     assert response.json()["error"]["code"] == "bad_signature"
 
 
+def test_pakn_chat_shows_the_replies_a_citizen_would_see(running_stack):
+    _, _, work_dir = running_stack
+    typed = (
+        "Sở Y tế cấp chứng chỉ hành nghề chậm quá\nxong\n/info Trần Văn Bình | 0987654321 | số 5 Đội Cấn\n"
+    )
+    chat = subprocess.run(
+        [sys.executable, "-m", "pakn_dev.cli", "chat", "--work-dir", str(work_dir), "--wait", "20"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert "OA:  Xin chào anh/chị!" in chat.stdout
+    assert "OA:  [Form: Thông tin người gửi phản ánh" in chat.stdout
+    assert "OA:  Xin anh/chị xem lại phản ánh:" in chat.stdout
+
+
+# Runs last in this module: it stops the stack the tests above share.
 def test_ctrl_c_stops_everything_it_started(running_stack):
     process, info, work_dir = running_stack
     ports = [int(url.rsplit(":", 1)[1]) for url in [*info.function_urls.values(), info.zalo_url]]

@@ -38,7 +38,10 @@ print(json.dumps(loaded))
 def _runtime_python() -> str:
     """The runtime's Python (3.12) when this machine has it; otherwise the one running the tests."""
     for candidate in (os.environ.get("PAKN_RUNTIME_PYTHON"), shutil.which("python3.12")):
-        if candidate and subprocess.run([candidate, "-c", "import venv"], capture_output=True).returncode == 0:
+        if (
+            candidate
+            and subprocess.run([candidate, "-c", "import venv"], capture_output=True).returncode == 0
+        ):
             return candidate
     return sys.executable
 
@@ -63,8 +66,19 @@ def test_the_bundle_installs_cleanly_and_every_entry_point_loads(tmp_path, repo_
     subprocess.run([_runtime_python(), "-m", "venv", str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.txt"],
-        cwd=source, capture_output=True, text=True,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "requirements.txt",
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
     )
     assert install.returncode == 0, install.stderr[-3000:]
 

@@ -17,8 +17,12 @@ PROJECT_PLACEHOLDER = "${PROJECT_ID}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", default=PROJECT_PLACEHOLDER, help="project id (default: $PROJECT_ID at run time)")
-    parser.add_argument("--region", help="region of the functions, Firestore and the jobs (default: infra/deploy.json)")
+    parser.add_argument(
+        "--project", default=PROJECT_PLACEHOLDER, help="project id (default: $PROJECT_ID at run time)"
+    )
+    parser.add_argument(
+        "--region", help="region of the functions, Firestore and the jobs (default: infra/deploy.json)"
+    )
     parser.add_argument("--format", choices=("text", "shell", "roles"), default="text")
 
 

@@ -1,0 +1,288 @@
+"""The deploy plan, checked offline: what `make plan` prints is what Cloud Build runs, so these tests are
+the review no cloud is needed for."""
+
+import ast
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pydantic import SecretStr
+
+from infra import render
+from infra.config import secret_mount, service_account_id
+from infra.firestore_rest import release_rules, set_field_indexes
+from infra.plan import PUBSUB_AGENT, PUSHER, SCHEDULER, Inputs, build_plan, email, grants, load_inputs
+from pakn.settings import Settings
+from pakn.topology import ScheduleSpec, load_topology
+from pakn_dev import cli
+
+PROJECT = "demo-project"
+
+
+@pytest.fixture(scope="module")
+def inputs() -> Inputs:
+    return load_inputs(PROJECT)
+
+
+@pytest.fixture(scope="module")
+def steps(inputs):
+    return build_plan(inputs)
+
+
+def flag(command, name: str) -> str | None:
+    return next((arg.split("=", 1)[1] for arg in command if arg.startswith(f"--{name}=")), None)
+
+
+def deploy_of(steps, function: str):
+    [step] = [s for s in steps if s.command[1:4] == ("functions", "deploy", function)]
+    return step.command
+
+
+def entry_points(repo_root) -> set[str]:
+    tree = ast.parse((repo_root / "functions" / "main.py").read_text(encoding="utf-8"))
+    return {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+    }
+
+
+def test_every_entry_point_in_main_is_declared_and_deployed_as_an_http_function(steps, inputs, repo_root):
+    declared = {f.name for f in inputs.topology.functions}
+    assert entry_points(repo_root) == declared
+    for name in declared:
+        command = deploy_of(steps, name)
+        assert "--gen2" in command and "--trigger-http" in command
+        assert flag(command, "entry-point") == name
+        assert flag(command, "runtime") == "python312"
+        assert flag(command, "region") == "asia-southeast1"
+        assert flag(command, "service-account") == email(service_account_id(name), PROJECT)
+
+
+def test_only_public_functions_allow_unauthenticated_calls(steps, inputs):
+    for function in inputs.topology.functions:
+        command = deploy_of(steps, function.name)
+        expected = "--allow-unauthenticated" if function.public else "--no-allow-unauthenticated"
+        assert expected in command
+    public = [s for s in steps if "--allow-unauthenticated" in s.command]
+    assert [flag(s.command, "entry-point") for s in public] == ["zalo_webhook"]
+
+
+def test_every_worker_is_reached_by_its_trigger_with_an_oidc_identity(steps, inputs):
+    topology = inputs.topology
+    invokers = {(g.member, g.resource) for g in grants(inputs) if g.role == "roles/run.invoker"}
+    for function in topology.functions:
+        if function.trigger == "push":
+            subs = [s for s in topology.subscriptions if s.push_to == function.name]
+            assert subs, f"{function.name} is a push function no subscription pushes to"
+            assert (f"serviceAccount:{email(PUSHER, PROJECT)}", function.name) in invokers
+            for sub in subs:
+                command = next(
+                    s.command
+                    for s in steps
+                    if s.command[1:4] == ("pubsub", "subscriptions", "create") and s.command[4] == sub.name
+                )
+                assert flag(command, "push-endpoint") == "${" + function.name.upper() + "_URL}"
+                assert flag(command, "push-auth-service-account") == email(PUSHER, PROJECT)
+        if function.trigger == "schedule":
+            assert any(s.target == function.name for s in topology.schedules)
+            assert (f"serviceAccount:{email(SCHEDULER, PROJECT)}", function.name) in invokers
+
+
+def test_every_subscription_has_a_dead_letter_path_and_dead_letters_are_kept(steps, inputs):
+    topology = inputs.topology
+    dead_letter_topics = {t.dead_letter_topic for t in topology.topics if t.dead_letter_topic}
+    creates = {
+        s.command[4]: s.command for s in steps if s.command[1:4] == ("pubsub", "subscriptions", "create")
+    }
+    assert set(creates) == {s.name for s in topology.subscriptions}
+    agent = {(g.role, g.resource) for g in grants(inputs) if g.member == PUBSUB_AGENT}
+    for sub in topology.subscriptions:
+        command = creates[sub.name]
+        assert flag(command, "expiration-period") == "never"
+        if sub.topic in dead_letter_topics:
+            # Dead letters end here: one subscription records them, another keeps them for a week.
+            kept = [s for s in topology.subscriptions if s.topic == sub.topic and not s.push_to]
+            assert kept and all(s.retention_days for s in kept)
+            continue
+        target = flag(command, "dead-letter-topic")
+        assert target and target in dead_letter_topics, f"{sub.name} has no dead-letter topic"
+        assert int(flag(command, "max-delivery-attempts")) >= 5
+        assert ("roles/pubsub.publisher", target) in agent
+        assert ("roles/pubsub.subscriber", sub.name) in agent
+
+
+def test_every_secret_is_mounted_as_a_file_and_none_is_an_environment_variable(steps, inputs):
+    secret_fields = {
+        name for name, field in Settings.model_fields.items() if SecretStr in _types(field.annotation)
+    }
+    secret_fields.add("zalo_app_id")
+    assert secret_fields <= inputs.deploy.secrets.keys()
+    required = {name for name in secret_fields if Settings.model_fields[name].is_required()}
+    secret_names = set(inputs.deploy.secrets.values())
+    for function in inputs.topology.functions:
+        command = deploy_of(steps, function.name)
+        env_keys = {
+            pair.split("=", 1)[0].lower() for pair in (flag(command, "set-env-vars") or "").split(",")
+        }
+        assert env_keys == {"google_cloud_project"}
+        mounts = dict(m.split("=", 1) for m in flag(command, "set-secrets").split(","))
+        assert all(path.startswith("/etc/secrets/") for path in mounts)
+        assert all(ref.split(":")[0] in secret_names for ref in mounts.values())
+        # pakn.settings refuses to start without these, so each function must have them.
+        assert {secret_mount(name) for name in required} <= mounts.keys(), function.name
+
+
+def _types(annotation) -> set:
+    return {annotation, *getattr(annotation, "__args__", ())}
+
+
+def test_every_step_is_idempotent_by_shape(steps):
+    declarative = re.compile(r"\b(deploy|update|add-iam-policy-binding|add-invoker-policy-binding|enable)\b")
+    for step in steps:
+        line = " ".join(step.command)
+        if step.command[0] == "python3":
+            continue  # infra.bundle rebuilds; infra.firestore_rest compares before it changes anything
+        if " create " in f" {line} ":
+            assert step.unless or step.tolerate, f"unguarded create: {line}"
+        else:
+            assert declarative.search(line) or step.capture or step.otherwise, f"not idempotent: {line}"
+
+
+def test_the_plan_is_deterministic_and_the_script_is_valid_bash(inputs, steps, tmp_path):
+    again = load_inputs(PROJECT)
+    assert render.as_shell(again, build_plan(again)) == render.as_shell(inputs, steps)
+    script = tmp_path / "deploy.sh"
+    script.write_text(render.as_shell(inputs, steps))
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = render.as_text(inputs, steps)
+    assert all(render.step_line(step) in text for step in steps)
+
+
+def test_schedules_become_oidc_jobs_in_ho_chi_minh_time(inputs):
+    topology = inputs.topology.model_copy(
+        update={
+            "schedules": (ScheduleSpec(name="sweep", cron="0 8 * * 1-5", target="send_outbound", about="t"),)
+        }
+    )
+    steps = build_plan(Inputs(PROJECT, topology, inputs.deploy, inputs.indexes, 1, "0" * 64))
+    [create] = [s.command for s in steps if s.command[1:5] == ("scheduler", "jobs", "create", "http")]
+    assert flag(create, "time-zone") == "Asia/Ho_Chi_Minh"
+    assert flag(create, "oidc-service-account-email") == email(SCHEDULER, PROJECT)
+    assert flag(create, "uri") == flag(create, "oidc-token-audience") == "${SEND_OUTBOUND_URL}"
+    assert any(s.command[1:5] == ("scheduler", "jobs", "update", "http") for s in steps)
+
+
+def test_the_runbook_holds_the_generated_roles_table_and_the_apis(inputs, repo_root):
+    runbook = (repo_root / "infra" / "RUNBOOK.md").read_text(encoding="utf-8")
+    assert render.roles_table(grants(inputs)).replace(PROJECT, "PROJECT_ID") in runbook
+    assert all(api in runbook for api in inputs.deploy.apis)
+
+
+def test_pakn_plan_prints_the_plan(capsys):
+    assert cli.main(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("pakn deploy plan: project ${PROJECT_ID}, region asia-southeast1")
+    assert cli.main(["plan", "--format=shell", "--project=p-1", "--region=europe-west1"]) == 0
+    script = capsys.readouterr().out
+    assert script.startswith("#!/usr/bin/env bash") and "--region=europe-west1" in script
+
+
+VERBS = {
+    "create",
+    "describe",
+    "update",
+    "deploy",
+    "enable",
+    "add-iam-policy-binding",
+    "add-invoker-policy-binding",
+}
+
+
+def _help_flags(path: tuple[str, ...]) -> set[str]:
+    text = subprocess.run(["gcloud", *path, "--help"], capture_output=True, text=True, timeout=120).stdout
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    flags = set(re.findall(r"--(?:\[no-\])?[a-z0-9-]+", text))
+    return {f.replace("[no-]", "") for f in flags} | {
+        f.replace("[no-]", "no-") for f in flags if "[no-]" in f
+    }
+
+
+@pytest.mark.skipif(
+    shutil.which("gcloud") is None, reason="needs the Google Cloud CLI (offline: --help only)"
+)
+def test_every_gcloud_command_and_flag_exists_in_the_installed_cli(steps):
+    commands = [c for s in steps for c in (s.command, s.unless) if c and c[0] == "gcloud"]
+    paths: dict[tuple[str, ...], set[str]] = {}
+    for command in commands:
+        words = [w for w in command[1:] if not w.startswith("--")]
+        # The command path ends at its verb (and `http` for scheduler jobs); resource names follow.
+        end = next(i for i, w in enumerate(words) if w in VERBS) + 1
+        path = tuple(words[: end + (words[end : end + 1] == ["http"])])
+        paths.setdefault(path, set()).update(a.split("=", 1)[0] for a in command if a.startswith("--"))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        known = dict(zip(paths, pool.map(_help_flags, paths), strict=True))
+    for path, used in paths.items():
+        assert known[path], f"gcloud {' '.join(path)} --help printed nothing"
+        assert used <= known[path], f"gcloud {' '.join(path)}: unknown flags {sorted(used - known[path])}"
+
+
+def test_rules_are_released_only_when_they_changed():
+    calls = []
+
+    def live(rules):
+        def call(method, url, body):
+            calls.append((method, url))
+            if url.endswith("/releases/cloud.firestore") and method == "GET":
+                return 200, {"rulesetName": "projects/p/rulesets/r1"}
+            if url.endswith("/rulesets/r1"):
+                return 200, {"source": {"files": [{"name": "firestore.rules", "content": rules}]}}
+            return 200, {"name": "projects/p/rulesets/r2"}
+
+        return call
+
+    assert "unchanged" in release_rules("p", "same", live("same"))
+    assert [m for m, _ in calls] == ["GET", "GET"]
+    calls.clear()
+    assert "released" in release_rules("p", "new", live("old"))
+    assert [m for m, _ in calls] == ["GET", "GET", "POST", "PATCH"]
+
+
+def test_rules_are_released_on_a_new_project():
+    calls = []
+
+    def call(method, url, body):
+        calls.append((method, url.rsplit("/", 1)[-1]))
+        return (404, {}) if method == "GET" else (200, {"name": "projects/p/rulesets/r1"})
+
+    release_rules("p", "rules", call)
+    assert calls == [("GET", "cloud.firestore"), ("POST", "rulesets"), ("POST", "releases")]
+
+
+def test_field_indexes_are_patched_only_when_they_differ():
+    calls = []
+    live = {
+        "indexConfig": {
+            "indexes": [
+                {
+                    "queryScope": "COLLECTION_GROUP",
+                    "fields": [{"fieldPath": "tracking_code", "order": "ASCENDING"}],
+                }
+            ]
+        }
+    }
+
+    def call(method, url, body):
+        calls.append(method)
+        return 200, live
+
+    assert "unchanged" in set_field_indexes(
+        "p", "cases", "tracking_code", [("ASCENDING", "COLLECTION_GROUP")], call
+    )
+    assert calls == ["GET"]
+    set_field_indexes("p", "cases", "tracking_code", [("DESCENDING", "COLLECTION_GROUP")], call)
+    assert calls == ["GET", "GET", "PATCH"]
+
+
+def test_the_topology_used_is_the_one_declaration():
+    assert load_inputs(PROJECT).topology == load_topology()
