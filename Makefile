@@ -65,6 +65,7 @@ eval: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	@$(BIN)/python -m pakn_dev.bench_classifier
+	@$(BIN)/python -m pakn_dev.bench_webhook
 
 plan: $(VENV)/.installed
 	@$(BIN)/pakn plan

@@ -55,6 +55,12 @@ def _ports(base: int) -> tuple[EmulatorPorts, int, int]:
     return emulators, base + 10, base + 20  # stand-in, first function
 
 
+def function_service(name: str, port: int, env: dict[str, str]) -> Service:
+    """One entry point of functions/main.py under functions-framework, as Cloud Functions runs it."""
+    argv = [sys.executable, "-m", "functions_framework", "--source", str(REPO / "functions" / "main.py")]
+    return Service(name, [*argv, "--target", name, "--host", "127.0.0.1", "--port", str(port)], port, env=env)
+
+
 class LocalStack:
     def __init__(self, port_base: int = 8700, work_dir: Path | None = None, stream_output: bool = False):
         self.work_dir = work_dir or DEFAULT_WORK_DIR
@@ -114,27 +120,7 @@ class LocalStack:
             self.zalo_port,
             ready_path="/_standin/health",
         )
-        functions = [
-            Service(
-                name,
-                [
-                    python,
-                    "-m",
-                    "functions_framework",
-                    "--source",
-                    str(REPO / "functions" / "main.py"),
-                    "--target",
-                    name,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                port,
-                env=env,
-            )
-            for name, port in self.function_ports.items()
-        ]
+        functions = [function_service(name, port, env) for name, port in self.function_ports.items()]
         self.supervisor.start(standin)
         for service in functions:
             self.supervisor.start(service)
