@@ -11,9 +11,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
 from pakn_dev.emulators import EmulatorPorts, client_environment, emulator_services, missing_prerequisites
 from pakn_dev.processes import Supervisor, free_port
+from pakn_dev.zalo_standin import StandinServer, make_app
 
 # Records every Firestore query the suite runs and fails the session if one lacks a declared index.
 pytest_plugins = ["query_recorder"]
@@ -81,3 +83,10 @@ def firestore_db(project_id):
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def standin():
+    """The Zalo stand-in on a free port, for tests that drive the OA client directly."""
+    with StandinServer(make_app(APP_ID, SECRET, FIRST_REFRESH)) as server:
+        yield server

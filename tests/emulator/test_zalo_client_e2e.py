@@ -4,20 +4,13 @@ import threading
 import time
 
 import pytest
+from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
 from pakn.zalo.client import ZaloRejected, firestore_client
-from pakn_dev.zalo_standin import StandinServer, make_app
 
 pytestmark = pytest.mark.emulator
 
-APP_ID, SECRET, FIRST_REFRESH = "app-1", "secret-1", "refresh-0"
 DOCUMENT = "zalo_tokens/oa"
-
-
-@pytest.fixture
-def standin():
-    with StandinServer(make_app(APP_ID, SECRET, FIRST_REFRESH)) as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,22 +8,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
 from pakn.errors import ConfigurationError
 from pakn.zalo.client import ZaloClient, ZaloRejected
 from pakn.zalo.tokens import FirestoreTokenStore, TokenUnavailable
-from pakn_dev.zalo_standin import StandinServer, make_app
 
 pytestmark = pytest.mark.emulator
 
-APP_ID, SECRET, FIRST_REFRESH = "app-1", "secret-1", "refresh-0"
 DOCUMENT = "zalo_tokens/oa"
-
-
-@pytest.fixture
-def standin():
-    with StandinServer(make_app(APP_ID, SECRET, FIRST_REFRESH)) as server:
-        yield server
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ what is under test is how the client reacts to Zalo's answers.
 """
 
 import pytest
+from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
 from pakn.zalo.client import ZaloClient, ZaloRejected, ZaloUnavailable, ZaloUnreachable
 from pakn_dev.zalo_standin import StandinServer, make_app
 
-APP_ID, SECRET, FIRST_REFRESH = "app-1", "secret-1", "refresh-0"
 IMAGE = "https://example.invalid/anh.png"
 
 
@@ -30,12 +30,6 @@ class ProcessTokens:
     def invalidate(self, token: str) -> None:
         if token == self.access_token:
             self.access_token = None
-
-
-@pytest.fixture
-def standin():
-    with StandinServer(make_app(APP_ID, SECRET, FIRST_REFRESH)) as server:
-        yield server
 
 
 @pytest.fixture
