@@ -59,18 +59,16 @@ class EmulatorPorts:
     logging: int
 
 
-def emulator_services(ports: EmulatorPorts, work_dir: Path, auth: bool = True) -> list[Service]:
+def emulator_services(
+    ports: EmulatorPorts, work_dir: Path, auth: bool = True, firestore_rules: Path | None = None
+) -> list[Service]:
+    """Without `firestore_rules`, the Firestore emulator lets any client do anything."""
+    rules = [f"--rules={firestore_rules}"] if firestore_rules else []
+    firestore = ["gcloud", "emulators", "firestore", "start", f"--host-port=127.0.0.1:{ports.firestore}"]
     services = [
         Service(
             "firestore-emulator",
-            [
-                "gcloud",
-                "emulators",
-                "firestore",
-                "start",
-                f"--host-port=127.0.0.1:{ports.firestore}",
-                "--quiet",
-            ],
+            [*firestore, *rules, "--quiet"],
             ports.firestore,
         ),
         Service(
