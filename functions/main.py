@@ -69,3 +69,16 @@ def record_dead_letter(request):
         lambda envelope, reason: None,
     )
     return outcome.body, outcome.status
+
+
+@functions_framework.http
+def sweep_deadlines(request):
+    """Cloud Scheduler -> here, hourly (OIDC, checked by Cloud Run IAM): reminders, escalations, updates."""
+    from datetime import UTC, datetime
+
+    from pakn import runtime
+
+    if request.method != "POST":
+        # The scheduler POSTs; a GET (the local stack's readiness probe) must not start a sweep.
+        return {"status": "ok"}, 200
+    return runtime.sweep().run(datetime.now(UTC)).model_dump(), 200

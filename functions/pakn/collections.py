@@ -15,6 +15,7 @@ AGENCIES = "agencies"
 CASES = "cases"
 TRACKING_CODES = "tracking_codes"
 DEAD_LETTERS = "dead_letters"
+NOTIFICATIONS = "notifications"
 
 
 def document_id(natural_key: str) -> str:
@@ -34,6 +35,10 @@ def citizen(db, citizen_id: str):
     return db.collection(CITIZENS).document(document_id(citizen_id))
 
 
+def agency(db, agency_id: str):
+    return db.collection(AGENCIES).document(agency_id)
+
+
 def agency_cases(db, agency_id: str):
     return db.collection(AGENCIES).document(agency_id).collection(CASES)
 
@@ -44,3 +49,7 @@ def tracking_code(db, code: str):
 
 def dead_letter(db, message_id: str):
     return db.collection(DEAD_LETTERS).document(document_id(message_id))
+
+
+def notification(db, key: str):
+    return db.collection(NOTIFICATIONS).document(document_id(key))

@@ -105,6 +105,39 @@ CATALOGUE: dict[str, str] = {
     "my_cases_line": "• {code}: {status}, gửi ngày {filed_date}",
     "no_cases": "Anh/chị chưa gửi phản ánh nào qua kênh này.",
     "attachment_received": "Đã nhận ảnh/tệp. Anh/chị nhắn thêm nội dung để mô tả vấn đề nhé.",
+    # The deadline sweep (pakn.sweep), to the citizen: once when the answer is late, then every 7 days.
+    "late_notice": (
+        "Phản ánh {code} của anh/chị đang được xử lý chậm so với hạn. Cơ quan xử lý: {agency}. "
+        "Dự kiến trả lời trước ngày {date}. Xin lỗi anh/chị vì sự chậm trễ."
+    ),
+    "progress_update": (
+        "Phản ánh {code} của anh/chị đang được xử lý. Cơ quan xử lý: {agency}. "
+        "Dự kiến trả lời trước ngày {date}. Để xem tình trạng, nhắn: TRA CỨU {code}"
+    ),
+    # The deadline sweep, to officials by Zalo and e-mail (the first line is the e-mail's subject). Only the
+    # tracking code identifies the case: the citizen's details stay in the case, out of mailboxes.
+    "official.remind": (
+        "[PAKN] Sắp đến hạn {stage} phản ánh {code}\n"
+        "Phản ánh {code} đến hạn {stage} vào ngày {due}. Cơ quan xử lý: {agency}. "
+        "Đề nghị đơn vị xử lý đúng hạn."
+    ),
+    "official.breach": (
+        "[PAKN] Quá hạn {stage} phản ánh {code}\n"
+        "Phản ánh {code} đã quá hạn {stage} (ngày {due}). Cơ quan xử lý: {agency}. "
+        "Đề nghị đơn vị khẩn trương xử lý và báo cáo lý do chậm."
+    ),
+    "official.escalate_lead": (
+        "[PAKN] Báo cáo lãnh đạo: phản ánh {code} quá hạn {stage}\n"
+        "Phản ánh {code} quá hạn {stage} từ ngày {due}. Cơ quan xử lý: {agency}. "
+        "Đề nghị lãnh đạo đơn vị chỉ đạo xử lý."
+    ),
+    "official.escalate_office": (
+        "[PAKN] Đề nghị đôn đốc: phản ánh {code} quá hạn {stage}\n"
+        "Phản ánh {code} quá hạn {stage} từ ngày {due}. Cơ quan xử lý: {agency}. "
+        "Đề nghị Văn phòng UBND thành phố theo dõi, đôn đốc."
+    ),
+    "official.stage.accept": "tiếp nhận",
+    "official.stage.answer": "trả lời",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from pakn.log import get_logger
 from pakn.settings import Settings, load_settings
 from pakn.topology import load_topology
 
@@ -82,7 +83,7 @@ def zalo_client():
         api_base=config.zalo_api_base,
         oauth_base=config.zalo_oauth_base,
         app_id=config.zalo_app_id,
-        app_secret=config.zalo_app_secret.get_secret_value(),
+        app_secret=config.require("zalo_app_secret"),
         initial_refresh_token=refresh_token.get_secret_value() if refresh_token else None,
     )
 
@@ -92,3 +93,18 @@ def sender():
     from pakn.sender import Sender
 
     return Sender(firestore_db(), zalo_client())
+
+
+@cache
+def sweep():
+    from pakn.notify import EmailChannel, ZaloChannel
+    from pakn.sweep import Sweep
+
+    channels = {"zalo": ZaloChannel(firestore_db(), publish_outbound)}
+    email = EmailChannel.from_settings(settings())
+    if email is None:
+        # Once per instance: officials then hear only through Zalo.
+        get_logger("pakn.runtime").warning("e-mail channel disabled", reason="SMTP_HOST or SMTP_SENDER unset")
+    else:
+        channels["email"] = email
+    return Sweep(firestore_db(), channels)

@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     zalo_app_id: str = Field(min_length=1)
     # Some integrations sign webhooks with the OA id instead of the app id (zalo-oa.md, UNSURE): accept both.
     zalo_oa_id: str | None = None
-    zalo_oa_secret_key: SecretStr
-    zalo_app_secret: SecretStr
+    # Each function is given only the secrets it uses (infra/deploy.json); the code that needs one asks for
+    # it with `require`, so a function missing a secret fails on first use with the secret's name.
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_app_secret: SecretStr | None = None
     # Only used when Firestore holds no token pair yet: the first grant, after that the pair rotates there.
     zalo_refresh_token: SecretStr | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
@@ -34,9 +36,25 @@ class Settings(BaseSettings):
     # Shown in Zalo's contact-details form (request_user_info needs an image); hosted with the OA's assets.
     zalo_contact_form_image_url: str = "https://stc-oa.zdn.vn/resource/pakn-contact-form.png"
 
+    # Officials' e-mail (the deadline sweep's reminders and escalations). Without a host and a sender address
+    # the e-mail channel is off and officials hear only through Zalo.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_sender: str | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+
     webhook_max_bytes: int = Field(default=64 * 1024, gt=0)
     # Zalo retries a failed delivery for about an hour with the original timestamp; older events are replays.
     webhook_replay_window_seconds: int = Field(default=3 * 3600, gt=0)
+
+    def require(self, name: str) -> str:
+        """The value of the secret `name`; a ConfigurationError naming it when this function lacks it."""
+        value = getattr(self, name)
+        if value is None:
+            raise ConfigurationError(f"invalid configuration: {name.upper()} is required by this function")
+        return value.get_secret_value()
 
 
 # Secret Manager secrets are mounted as files, one folder per secret (Cloud Run cannot share a mount path):

@@ -35,6 +35,7 @@ class WebhookReceiver:
         self._publish = publish
         self._clock = clock
         self._signers = tuple(t for t in (settings.zalo_app_id, settings.zalo_oa_id) if t)
+        self._secret = settings.require("zalo_oa_secret_key")
 
     def receive(self, raw_body: bytes, signature: str | None) -> WebhookOutcome:
         try:
@@ -54,8 +55,7 @@ class WebhookReceiver:
         if not isinstance(timestamp, str | int) or isinstance(timestamp, bool):
             raise InvalidInput("missing_timestamp", "the event has no timestamp")
         timestamp = str(timestamp)
-        secret = self._settings.zalo_oa_secret_key.get_secret_value()
-        if not verify(signature, self._signers, raw_body, timestamp, secret):
+        if not verify(signature, self._signers, raw_body, timestamp, self._secret):
             raise Unauthorized("bad_signature", "the signature does not match")
 
         event_name = body.get("event_name")

@@ -173,9 +173,11 @@ def test_schedules_become_oidc_jobs_in_ho_chi_minh_time(inputs):
     assert any(s.command[1:5] == ("scheduler", "jobs", "update", "http") for s in steps)
 
 
-def test_the_runbook_holds_the_generated_roles_table_and_the_apis(inputs, repo_root):
+def test_the_readme_and_runbook_hold_the_generated_roles_table_and_the_apis(inputs, repo_root):
     runbook = (repo_root / "infra" / "RUNBOOK.md").read_text(encoding="utf-8")
-    assert render.roles_table(grants(inputs)).replace(PROJECT, "PROJECT_ID") in runbook
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    table = render.roles_table(grants(inputs)).replace(PROJECT, "PROJECT_ID")
+    assert table in runbook and table in readme
     assert all(api in runbook for api in inputs.deploy.apis)
 
 
