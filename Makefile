@@ -26,24 +26,26 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 		|| { echo "Installing the Python packages failed: see the pip output above." >&2; exit 2; }
 	@touch $@
 
-.tools/.installed: Makefile
+TOOLS_STAMP := .tools/.installed-$(FIREBASE_TOOLS_VERSION)
+
+$(TOOLS_STAMP):
 	@command -v npm >/dev/null || \
 		{ echo "Install Node.js 20 or newer with npm (apt-get install nodejs npm): the Firebase Auth emulator runs on it." >&2; exit 2; }
 	@echo "Installing firebase-tools $(FIREBASE_TOOLS_VERSION) into .tools/ (once; about two minutes) ..."
 	@mkdir -p .tools && npm install --prefix .tools --no-audit --no-fund --loglevel=error \
 		firebase-tools@$(FIREBASE_TOOLS_VERSION) >/dev/null
-	@touch $@
+	@rm -f .tools/.installed-* && touch $@
 
 venv: $(VENV)/.installed
-tools: .tools/.installed
+tools: $(TOOLS_STAMP)
 
-dev: $(VENV)/.installed .tools/.installed
+dev: $(VENV)/.installed $(TOOLS_STAMP)
 	@$(BIN)/pakn dev
 
 chat: $(VENV)/.installed
 	@$(BIN)/pakn chat
 
-test: $(VENV)/.installed .tools/.installed
+test: $(VENV)/.installed $(TOOLS_STAMP)
 	@$(BIN)/python -m pakn_dev.prerequisites
 	@$(BIN)/ruff check functions devtools tests infra
 	@$(BIN)/pakn plan >/dev/null

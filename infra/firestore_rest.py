@@ -1,16 +1,19 @@
-"""The two Firestore settings gcloud cannot make, made through Google's REST APIs with gcloud's token:
+"""What gcloud cannot do to Firestore, done through Google's REST APIs with gcloud's token:
 
 - `rules`: release infra/firestore.rules (gcloud has no rules command, and the deploy installs no Firebase
   CLI). Every upload is a new ruleset (a project keeps at most 2,500), so it compares with the live rules
   first and uploads only a change.
 - `field`: a field's single-field indexes, including collection-group ones (`gcloud firestore indexes
   fields update --index` has no query scope). Compared first too, so a second deploy changes nothing.
+- `agencies`: seed the agency registry (functions/pakn/data) into `agencies/{id}`, writing only the
+  documents that differ and only the registry's own fields, so officials' contacts set by the city stay.
 
-Runs inside the deploy step: standard library only.
+Runs inside the deploy step: standard library only (the registry module is standard library too).
 
     python3 -m infra.firestore_rest rules --project=P --rules=infra/firestore.rules
     python3 -m infra.firestore_rest field --project=P --collection-group=cases --field=tracking_code \
         --index=ASCENDING/COLLECTION --index=ASCENDING/COLLECTION_GROUP
+    python3 -m infra.firestore_rest agencies --project=P
 """
 
 from __future__ import annotations
@@ -91,6 +94,71 @@ def set_field_indexes(
     return f"{group}.{field}: indexes updated (Firestore builds them in the background)"
 
 
+def to_value(value: object) -> dict:
+    """A Python value as a Firestore REST `Value`."""
+    if value is None:
+        return {"nullValue": None}
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int):
+        return {"integerValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, list | tuple):
+        return {"arrayValue": {"values": [to_value(item) for item in value]}}
+    if isinstance(value, dict):
+        return {"mapValue": {"fields": {key: to_value(item) for key, item in value.items()}}}
+    raise TypeError(type(value).__name__)
+
+
+def from_value(value: dict) -> object:
+    """A Firestore REST `Value` as a Python value (the inverse of `to_value`)."""
+    [(kind, inner)] = value.items()
+    if kind == "nullValue":
+        return None
+    if kind == "integerValue":
+        return int(inner)
+    if kind == "arrayValue":
+        return [from_value(item) for item in inner.get("values", [])]
+    if kind == "mapValue":
+        return {key: from_value(item) for key, item in inner.get("fields", {}).items()}
+    return inner
+
+
+def seed_documents(
+    project: str, collection: str, documents: list[dict], call: Call, api: str = FIRESTORE_API
+) -> str:
+    """Writes each document (keyed by its `id`) whose registry fields differ from what is stored."""
+    base = f"projects/{project}/databases/{DATABASE}/documents"
+    stored: dict[str, dict] = {}
+    page = ""
+    while True:
+        listing = _ok(call("GET", f"{api}/{base}/{collection}?pageSize=300{page}", None))
+        for document in listing.get("documents", []):
+            fields = document.get("fields", {})
+            stored[document["name"].rsplit("/", 1)[1]] = {key: from_value(v) for key, v in fields.items()}
+        if not listing.get("nextPageToken"):
+            break
+        page = f"&pageToken={urllib.parse.quote(listing['nextPageToken'])}"
+    writes = []
+    for document in documents:
+        current = stored.get(document["id"], {})
+        # Compared as JSON values: tuples and lists are the same array to Firestore.
+        if any(json.dumps(current.get(key)) != json.dumps(value) for key, value in document.items()):
+            fields = {key: to_value(value) for key, value in document.items()}
+            writes.append(
+                {
+                    "update": {"name": f"{base}/{collection}/{document['id']}", "fields": fields},
+                    "updateMask": {"fieldPaths": sorted(fields)},
+                }
+            )
+    for start in range(0, len(writes), 400):  # a commit takes at most 500 writes
+        _ok(call("POST", f"{api}/{base}:commit", {"writes": writes[start : start + 400]}))
+    return f"{collection}: {len(writes)} of {len(documents)} documents written"
+
+
 def _ok(response: tuple[int, dict]) -> dict:
     status, body = response
     if status != 200:
@@ -130,9 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     field.add_argument("--collection-group", required=True)
     field.add_argument("--field", required=True)
     field.add_argument("--index", action="append", default=[], metavar="MODE/SCOPE")
+    agencies = actions.add_parser("agencies")
+    agencies.add_argument("--project", required=True)
     args = parser.parse_args(argv)
     if args.action == "rules":
         print(release_rules(args.project, args.rules.read_text(encoding="utf-8"), gcloud_call()))
+    elif args.action == "agencies":
+        # The deploy runs from the repository root; the registry is part of the deployed package.
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functions"))
+        from pakn.registry import registry_documents
+
+        print(seed_documents(args.project, "agencies", list(registry_documents()), gcloud_call()))
     else:
         indexes = [tuple(index.split("/", 1)) for index in args.index]
         print(set_field_indexes(args.project, args.collection_group, args.field, indexes, gcloud_call()))

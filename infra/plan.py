@@ -292,6 +292,19 @@ def _firestore_steps(inputs: Inputs) -> list[Step]:
     steps.append(
         Step(
             "firestore",
+            "agency registry in agencies/{id} (only documents that differ; officials' contacts kept)",
+            (
+                "python3",
+                "-m",
+                "infra.firestore_rest",
+                "agencies",
+                f"--project={inputs.project}",
+            ),
+        )
+    )
+    steps.append(
+        Step(
+            "firestore",
             "security rules (released only when they changed)",
             (
                 "python3",

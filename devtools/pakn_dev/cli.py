@@ -14,7 +14,6 @@ COMMANDS = {
     "classify": "classify JSON lines {id, text} from stdin, one JSON line out per input",
     "workdays": "working-day arithmetic on Vietnam's calendar (the deadlines' own code)",
     "plan": "print, offline, every resource and command a deploy would create, in order",
-    "seed": "load the agency registry into Firestore (the emulator's, or the project's)",
 }
 
 

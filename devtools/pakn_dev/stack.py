@@ -145,11 +145,35 @@ class LocalStack:
         self.supervisor.stop_all()
         state_file(self.work_dir).unlink(missing_ok=True)
 
-    def wait(self) -> None:
-        """Until Ctrl-C, or until a service dies (then the stack stops rather than limp on)."""
+    def wait(self, schedule_every: float) -> None:
+        """Until Ctrl-C, or until a service dies (then the stack stops rather than limp on).
+
+        Meanwhile it plays Cloud Scheduler: each declared schedule's function is POSTed every
+        `schedule_every` seconds (the cloud follows the cron expression; locally an interval will do).
+        """
+        next_run = {schedule.name: time.monotonic() + schedule_every for schedule in self.topology.schedules}
         while True:
             for service, process in self.supervisor.running:
                 if process.poll() is not None:
                     print(f"{service.name} exited with code {process.returncode}; stopping the stack.")
                     return
+            for schedule in self.topology.schedules:
+                if time.monotonic() >= next_run[schedule.name]:
+                    next_run[schedule.name] += schedule_every
+                    self.fire(schedule.name)
             time.sleep(0.5)
+
+    def fire(self, schedule_name: str) -> None:
+        import requests
+
+        schedule = next(s for s in self.topology.schedules if s.name == schedule_name)
+        url = f"http://127.0.0.1:{self.function_ports[schedule.target]}/"
+        try:
+            answer = requests.post(url, timeout=120)
+            report = answer.text.strip()
+            print(
+                f"schedule {schedule.name}: {schedule.target} answered {answer.status_code} {report}",
+                flush=True,
+            )
+        except requests.RequestException as exc:
+            print(f"schedule {schedule.name}: {schedule.target} did not answer ({type(exc).__name__})")

@@ -44,6 +44,8 @@ def running_stack(tmp_path_factory):
             str(port_base),
             "--work-dir",
             str(work_dir),
+            "--schedule-every",
+            "3",
         ],
         stdout=(work_dir / "dev.out").open("wb"),
         stderr=subprocess.STDOUT,
@@ -117,6 +119,18 @@ def test_pakn_chat_shows_the_replies_a_citizen_would_see(running_stack):
     assert "OA:  Xin chào anh/chị!" in chat.stdout
     assert "OA:  [Form: Thông tin người gửi phản ánh" in chat.stdout
     assert "OA:  Xin anh/chị xem lại phản ánh:" in chat.stdout
+
+
+def test_the_stack_plays_cloud_scheduler(running_stack):
+    _, _, work_dir = running_stack
+    _wait_for(
+        lambda: (
+            "schedule sweep-deadlines-hourly: sweep_deadlines answered 200"
+            in (work_dir / "dev.out").read_text()
+        ),
+        30,
+        "the local scheduler to run the sweep",
+    )
 
 
 # Runs last in this module: it stops the stack the tests above share.

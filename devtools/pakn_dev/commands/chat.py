@@ -124,7 +124,7 @@ def _print_replies(zalo_url: str, citizen_id: str, seen: int, wait: float) -> in
 def render(message: dict) -> str:
     """An OA message as the citizen sees it in Zalo."""
     if "text" in message and "attachment" not in message:
-        return "\n".join("OA:  " + line for line in message["text"].splitlines())
+        return "\n".join(f"OA:  {line}" if line else "" for line in message["text"].splitlines())
     payload = message.get("attachment", {}).get("payload", {})
     element = (payload.get("elements") or [{}])[0]
     if payload.get("template_type") == "request_user_info":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -16,6 +17,13 @@ def add_arguments(parser) -> None:
         "Zalo stand-in 8710, functions from 8720)",
     )
     parser.add_argument("--work-dir", type=Path, help="logs and stack.json go here (default .pakn-dev/)")
+    parser.add_argument(
+        "--schedule-every",
+        type=float,
+        default=3600,
+        metavar="SECONDS",
+        help="how often the scheduled functions run locally (default 3600: hourly, as in the cloud)",
+    )
 
 
 def run(args) -> int:
@@ -29,26 +37,34 @@ def run(args) -> int:
     from pakn_dev.stack import LocalStack, state_file
 
     stack = LocalStack(port_base=args.port_base, work_dir=args.work_dir)
-    # SIGTERM is handled like Ctrl-C so that `kill` leaves nothing behind either.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # `kill` and a closed terminal stop the stack like Ctrl-C does: the emulators run in their own sessions
+    # and would otherwise outlive it.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     try:
         print("Starting the emulators, the Zalo stand-in and the functions ...", flush=True)
         info = stack.start()
         print(_summary(info, stack, state_file(stack.work_dir)), flush=True)
-        stack.wait()
+        stack.wait(args.schedule_every)
     except StartupFailed as exc:
         print(f"The local stack did not start: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
     finally:
-        # A second Ctrl-C must not interrupt the clean-up and leave emulators behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        print("Stopping everything this stack started ...", flush=True)
+        # Neither a second Ctrl-C nor a terminal that is already gone may cut the clean-up short.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, signal.SIG_IGN)
+        _tell("Stopping everything this stack started ...")
         stack.stop()
-        print("Stopped.", flush=True)
+        _tell("Stopped.")
     return 0
+
+
+def _tell(line: str) -> None:
+    # After SIGHUP the terminal is gone: nobody to tell, and the stack must still stop.
+    with contextlib.suppress(OSError):
+        print(line, flush=True)
 
 
 def _interrupt(signum, frame):
@@ -58,9 +74,11 @@ def _interrupt(signum, frame):
 def _summary(info, stack, state_file) -> str:
     lines = ["", "pakn is running locally (Ctrl-C stops everything):", ""]
     lines.append(f"  Zalo webhook            {info.webhook_url}/")
-    for name, url in info.function_urls.items():
-        if name != "zalo_webhook":
-            lines.append(f"  {name:<23} {url}/  (Pub/Sub push)")
+    triggers = {"push": "Pub/Sub push", "schedule": "scheduled; POST to run it now", "http": "HTTP"}
+    for function in stack.topology.functions:
+        if function.name != "zalo_webhook":
+            url = info.function_urls[function.name]
+            lines.append(f"  {function.name:<23} {url}/  ({triggers[function.trigger]})")
     lines.append(f"  Zalo OA stand-in        {info.zalo_url}/_standin/messages")
     for name, host in info.emulators.items():
         lines.append(f"  {name + ' emulator':<23} {host}")
