@@ -7,6 +7,7 @@ complaint that happens to contain "hủy" or "mới" is never taken for one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,15 +19,19 @@ CODE_PATTERN = re.compile(rf"\bHN[\s-]?([{CODE_ALPHABET}]{{6}})\b", re.IGNORECAS
 
 Intent = Literal["lookup", "list", "cancel", "new", "help", "done", "confirm", "edit"]
 
-# Folded (lowercase, no diacritics) phrases; the keys of a confirmation prompt's 1/2/3 come with them.
+# As citizens write them. A message typed with diacritics must match a phrase with them ("dừng", "Dũng" or
+# "cô" are not "đúng"/"có"); one typed without any matches the phrase's folded form ("huy" is "hủy").
 PHRASES: dict[Intent, frozenset[str]] = {
-    "list": frozenset({"ho so", "ho so cua toi", "danh sach", "phan anh cua toi", "cac phan anh", "ds"}),
-    "cancel": frozenset({"huy", "huy bo", "huy phan anh", "thoi", "bo"}),
-    "new": frozenset({"moi", "tao moi", "phan anh moi", "bat dau lai", "lam lai"}),
-    "help": frozenset({"huong dan", "help", "tro giup", "menu", "?", "hd"}),
-    "done": frozenset({"xong", "da xong", "het", "hoan tat", "gui", "gui di", "nop"}),
-    "confirm": frozenset({"1", "gui", "gui di", "dong y", "ok", "oke", "xac nhan", "co", "dung"}),
-    "edit": frozenset({"2", "sua", "chinh sua", "sua lai"}),
+    "list": frozenset({"hồ sơ", "hồ sơ của tôi", "danh sách", "phản ánh của tôi", "các phản ánh", "ds"}),
+    "cancel": frozenset({"hủy", "huỷ", "hủy bỏ", "huỷ bỏ", "hủy phản ánh", "huỷ phản ánh", "thôi", "bỏ"}),
+    "new": frozenset({"mới", "tạo mới", "phản ánh mới", "bắt đầu lại", "làm lại"}),
+    "help": frozenset({"hướng dẫn", "help", "trợ giúp", "menu", "?", "hd"}),
+    "done": frozenset({"xong", "đã xong", "hết", "hoàn tất", "gửi", "gửi đi", "nộp"}),
+    "confirm": frozenset({"1", "gửi", "gửi đi", "đồng ý", "ok", "oke", "xác nhận", "có"}),
+    "edit": frozenset({"2", "sửa", "chỉnh sửa", "sửa lại"}),
+}
+FOLDED_PHRASES: dict[Intent, frozenset[str]] = {
+    intent: frozenset(fold(phrase) for phrase in phrases) for intent, phrases in PHRASES.items()
 }
 CONFIRMING_CANCEL = frozenset({"3"})
 LOOKUP_WORDS = frozenset({"tra cuu", "tracuu", "tra", "kiem tra", "tinh trang", "xem"})
@@ -38,8 +43,8 @@ class Command:
     code: str | None = None
 
 
-def _folded(text: str) -> str:
-    return " ".join(re.sub(r"[^\w?]+", " ", fold(text)).split())
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w?]+", " ", unicodedata.normalize("NFC", text).lower()).split())
 
 
 def parse_command(text: str | None, confirming: bool = False) -> Command | None:
@@ -48,18 +53,19 @@ def parse_command(text: str | None, confirming: bool = False) -> Command | None:
         return None
     code_match = CODE_PATTERN.search(text)
     if code_match:
-        rest = _folded(CODE_PATTERN.sub(" ", text))
+        rest = fold(_words(CODE_PATTERN.sub(" ", text)))
         if rest == "" or rest in LOOKUP_WORDS:
             return Command("lookup", f"HN-{code_match.group(1).upper()}")
         return None
-    words = _folded(text)
+    words = _words(text)
+    phrases = FOLDED_PHRASES if fold(words) == words else PHRASES
     if confirming:
         for intent in ("confirm", "edit"):
-            if words in PHRASES[intent]:
+            if words in phrases[intent]:
                 return Command(intent)
         if words in CONFIRMING_CANCEL:
             return Command("cancel")
     for intent in ("list", "cancel", "new", "help", "done"):
-        if words in PHRASES[intent]:
+        if words in phrases[intent]:
             return Command(intent)
     return None

@@ -15,7 +15,7 @@ from pakn.citizens import CitizenState, Draft, DraftPart, LastCase
 from pakn.classify import Classification, classify
 from pakn.collections import document_id
 from pakn.commands import Command, parse_command
-from pakn.contact import is_complete, parse_typed_contact
+from pakn.contact import has_phone, is_complete, parse_typed_contact
 from pakn.events import CitizenEvent, ContactDetails
 from pakn.outbound import OutboundMessage
 from pakn.registry import load_registry
@@ -23,6 +23,9 @@ from pakn.routing import route
 from pakn.workdays import local_date
 
 SUMMARY_CONTENT_CHARS = 700
+MAX_MESSAGE_CHARS = 2000  # Zalo's limit for one text message
+NAME_CHARS, ADDRESS_CHARS, PLACE_CHARS = 100, 200, 200
+NOT_MATERIAL = {"sticker", "gif"}
 # Shorter than this while a summary awaits 1/2/3, a message is an attempt at answering, not more content.
 CONFIRMING_CHATTER_WORDS = 4
 
@@ -33,6 +36,38 @@ def _date(instant: datetime) -> str:
 
 def _say(key: str, **values: object) -> OutboundMessage:
     return OutboundMessage(text=messages.text(key, **values))
+
+
+def clipped(contact: ContactDetails) -> ContactDetails:
+    """Details short enough for a summary on a phone (and for Zalo's 2,000 characters)."""
+
+    def clip(value: str | None, limit: int) -> str | None:
+        return value.strip()[:limit] if value else value
+
+    return ContactDetails(
+        name=clip(contact.name, NAME_CHARS), phone=contact.phone, address=clip(contact.address, ADDRESS_CHARS)
+    )
+
+
+def summary(draft: Draft, contact: ContactDetails) -> str:
+    """The summary the citizen confirms, its content cut to fit one Zalo message."""
+    items = []
+    if draft.media:
+        items.append(messages.text("summary_files", count=len(draft.media)))
+    if draft.location:
+        items.append(messages.text("summary_location"))
+    values = {
+        "attachments": messages.text("summary_attachments", items=", ".join(items)) if items else "",
+        "name": contact.name,
+        "phone": contact.phone,
+        "address": contact.address,
+    }
+    room = MAX_MESSAGE_CHARS - len(messages.text("summary", content="", **values))
+    content = draft.content
+    limit = min(SUMMARY_CONTENT_CHARS, room)
+    if len(content) > limit:
+        content = content[: limit - 1].rstrip() + "…"
+    return messages.text("summary", content=content, **values)
 
 
 class Turn:
@@ -54,7 +89,6 @@ class Turn:
         if not self.state.greeted:
             self.state.greeted = True
             self.say("welcome")
-            self.say("scope")
 
     # --- events -----------------------------------------------------------------------------------
 
@@ -68,33 +102,41 @@ class Turn:
         self.state.following = False
 
     def contact(self, details: ContactDetails) -> None:
-        known = self.state.contact
-        self.state.contact = ContactDetails(
-            name=details.name or (known and known.name),
-            phone=details.phone or (known and known.phone),
-            address=details.address or (known and known.address),
+        known = self.state.contact or ContactDetails()
+        self.state.contact = clipped(
+            ContactDetails(
+                name=details.name or known.name,
+                phone=details.phone or known.phone,
+                address=details.address or known.address,
+            )
         )
         draft = self.state.draft
-        if draft and draft.stage == "awaiting_contact":
+        # Waiting for these details, or showing a summary that must now show the new ones.
+        if draft and draft.stage in ("awaiting_contact", "confirming"):
             self.review()
         else:
             self.say("contact_saved")
 
     def message(self) -> None:
         self.greet_once()
+        if self.event.text is None and self.event.location is None and not self.material_media():
+            return  # a sticker, a GIF or a business card: nothing to file, nothing to answer
         draft = self.state.draft
         command = parse_command(self.event.text, confirming=bool(draft and draft.stage == "confirming"))
         if command:
             self.command(command)
         elif draft and draft.stage == "awaiting_contact" and self.event.text and not self.event.media:
             self.typed_contact()
-        elif draft and draft.stage == "awaiting_place" and self.event.text:
-            draft.place = self.event.text
-            self.review()
+        elif draft and draft.stage == "awaiting_place":
+            self.place_answer()
         elif draft and draft.stage == "confirming":
             self.while_confirming()
         else:
             self.content()
+
+    def material_media(self) -> list:
+        """Photos, videos, files and links: what can support a complaint (stickers and GIFs cannot)."""
+        return [media for media in self.event.media if media.type not in NOT_MATERIAL]
 
     # --- content ----------------------------------------------------------------------------------
 
@@ -121,8 +163,14 @@ class Turn:
             self.say("draft_added")
 
     def while_confirming(self) -> None:
-        words = len((self.event.text or "").split())
-        if self.event.text and words < CONFIRMING_CHATTER_WORDS and not self.event.media:
+        text = self.event.text
+        details = parse_typed_contact(text) if text and not self.event.media else None
+        if details:
+            # The citizen corrects their details from the summary.
+            self.state.contact = clipped(details)
+            self.review()
+            return
+        if text and len(text.split()) < CONFIRMING_CHATTER_WORDS and not self.event.media:
             self.say("confirm_expected")
             return
         self.state.draft.add(DraftPart.of(self.event))
@@ -130,11 +178,25 @@ class Turn:
 
     def typed_contact(self) -> None:
         details = parse_typed_contact(self.event.text)
-        if details is None:
+        if details:
+            self.state.contact = clipped(details)
+            self.review()
+        elif has_phone(self.event.text):
             self.say("contact_incomplete")
-            return
-        self.state.contact = details
-        self.review()
+        else:
+            # More about the problem, not details: kept, and the details still asked for.
+            self.state.draft.add(DraftPart.of(self.event))
+            self.say("contact_still_needed")
+
+    def place_answer(self) -> None:
+        draft = self.state.draft
+        if self.event.media or self.event.location:
+            draft.add(DraftPart.of(self.event).model_copy(update={"text": None}))
+        if self.event.text:
+            draft.place = self.event.text[:PLACE_CHARS]
+            self.review()
+        else:
+            self.say("ask_place")
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -230,22 +292,7 @@ class Turn:
             )
             return
         draft.stage = "confirming"
-        content = draft.content
-        if len(content) > SUMMARY_CONTENT_CHARS:
-            content = content[:SUMMARY_CONTENT_CHARS].rstrip() + "…"
-        attachments = ""
-        if draft.media or draft.location:
-            location = messages.text("summary_location") if draft.location else ""
-            attachments = messages.text("summary_attachments", count=len(draft.media), location=location)
-        contact = self.state.contact
-        self.say(
-            "summary",
-            content=content,
-            attachments=attachments,
-            name=contact.name,
-            phone=contact.phone,
-            address=contact.address,
-        )
+        self.replies.append(OutboundMessage(text=summary(draft, self.state.contact)))
 
     def file(self) -> None:
         draft = self.state.draft

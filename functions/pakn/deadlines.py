@@ -24,7 +24,7 @@ from typing import Literal, get_args
 from pydantic import AwareDatetime, BaseModel, PositiveInt, ValidationError, model_validator
 
 from pakn.errors import ConfigurationError, PaknError
-from pakn.workdays import WorkCalendar, close_of_day, default_calendar, local_date
+from pakn.workdays import WorkCalendar, close_of_day, default_calendar, local_date, waking_hours
 
 DEFAULT_RULES = Path(__file__).parent / "config" / "deadlines.json"
 
@@ -184,7 +184,7 @@ def start(
             started_at=filed_at,
             due_at=policy.due_after(filed_at, limits.accept),
         ),
-        citizen_update_at=filed_at + timedelta(days=policy.rules.citizen_update_every_days),
+        citizen_update_at=waking_hours(filed_at + timedelta(days=policy.rules.citizen_update_every_days)),
     )
     return _scheduled(clock, policy)
 
@@ -320,7 +320,7 @@ def record(clock: CaseClock, step: Step, at: datetime, *, policy: DeadlinePolicy
     _require_open(clock)
     policy = policy or default_policy()
     if step == "update_citizen":
-        next_update = at + timedelta(days=policy.rules.citizen_update_every_days)
+        next_update = waking_hours(at + timedelta(days=policy.rules.citizen_update_every_days))
         return _scheduled(clock.model_copy(update={"citizen_update_at": next_update}), policy)
     if clock.agency.last_step is not None and LADDER.index(step) <= LADDER.index(clock.agency.last_step):
         return clock

@@ -28,7 +28,8 @@ class _Model(BaseModel):
 
 
 class Media(_Model):
-    """A photo, file or other attachment. Zalo's URLs expire after about 7 days: copied before filing."""
+    """A photo, file or other attachment, by Zalo's URL: it reportedly expires after about 7 days, and
+    nothing copies it to our own storage yet, so officials must open attachments within that week."""
 
     type: MediaType
     url: str

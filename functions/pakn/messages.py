@@ -10,11 +10,10 @@ CATALOGUE: dict[str, str] = {
     # Greeting, on follow and on first contact.
     "welcome": (
         "Xin chào anh/chị! Đây là kênh tiếp nhận phản ánh, kiến nghị về thủ tục hành chính "
-        "của thành phố Hà Nội."
-    ),
-    "scope": (
-        "Kênh nhận: vướng mắc khi làm thủ tục hành chính, thái độ của cán bộ, kiến nghị sửa quy định.\n"
-        "Kênh không nhận: sự cố đô thị (ngập, rác, đường hỏng…) xin gửi iHanoi hoặc gọi 1022; "
+        "của thành phố Hà Nội.\n"
+        "Kênh này tiếp nhận: vướng mắc khi làm thủ tục hành chính, thái độ của cán bộ, "
+        "kiến nghị sửa quy định.\n"
+        "Không tiếp nhận: sự cố đô thị (ngập, rác, đường hỏng…) xin gửi qua ứng dụng iHanoi hoặc gọi 1022; "
         "khiếu nại, tố cáo xin gửi theo kênh riêng."
     ),
     "how_to_start": "Mời anh/chị nhắn nội dung cần phản ánh, có thể kèm ảnh, tệp hoặc vị trí.",
@@ -45,6 +44,9 @@ CATALOGUE: dict[str, str] = {
         "Nguyễn Văn A, 0912345678, số 1 Hàng Bông, phường Hoàn Kiếm."
     ),
     "contact_saved": "Cảm ơn anh/chị đã cung cấp thông tin.",
+    "contact_still_needed": (
+        "Đã bổ sung vào phản ánh. Để hoàn tất, anh/chị vui lòng gửi họ tên, số điện thoại và địa chỉ."
+    ),
     "ask_place": "Anh/chị làm thủ tục này tại xã/phường nào?",
     "summary": (
         "Xin anh/chị xem lại phản ánh:\n"
@@ -54,8 +56,9 @@ CATALOGUE: dict[str, str] = {
         "Địa chỉ: {address}\n\n"
         "Nhắn 1 để GỬI, 2 để SỬA, 3 để HỦY."
     ),
-    "summary_attachments": "Đính kèm: {count} ảnh/tệp{location}\n",
-    "summary_location": ", vị trí",
+    "summary_attachments": "Đính kèm: {items}\n",
+    "summary_files": "{count} ảnh/tệp",
+    "summary_location": "vị trí",
     "confirm_expected": "Anh/chị vui lòng nhắn 1 để GỬI, 2 để SỬA hoặc 3 để HỦY.",
     "edit_prompt": (
         "Mời anh/chị nhắn lại nội dung; nội dung cũ sẽ được thay thế (ảnh, tệp vẫn giữ). Khi xong, nhắn XONG."
@@ -77,7 +80,8 @@ CATALOGUE: dict[str, str] = {
         "Để xem tình trạng, nhắn: TRA CỨU {code}"
     ),
     "filed_outside": (
-        "Việc này thuộc thẩm quyền của {body}, không thuộc thành phố. Phản ánh của anh/chị đã được ghi nhận "
+        "Việc này thuộc thẩm quyền của {body}, không thuộc thẩm quyền của Thành phố. Phản ánh của anh/chị "
+        "đã được ghi nhận "
         "(mã {code}) và sẽ được chuyển lên Hệ thống tiếp nhận phản ánh, kiến nghị quốc gia.\n"
         "Để xem tình trạng, nhắn: TRA CỨU {code}"
     ),
@@ -86,7 +90,7 @@ CATALOGUE: dict[str, str] = {
     "outside_body.social_insurance": "cơ quan Bảo hiểm xã hội",
     "outside_body.unknown": "cơ quan Trung ương có thẩm quyền",
     "out_of_scope": (
-        "Nội dung này không thuộc phạm vi kênh (thủ tục hành chính, thái độ cán bộ). "
+        "Kênh này chỉ tiếp nhận phản ánh về thủ tục hành chính và thái độ của cán bộ. "
         "Sự cố đô thị (ngập, rác, đường hỏng, tiếng ồn): xin gửi qua ứng dụng iHanoi hoặc gọi 1022. "
         "Tranh chấp, tố giác tội phạm: xin liên hệ UBND xã/phường hoặc công an nơi cư trú."
     ),
@@ -104,10 +108,10 @@ CATALOGUE: dict[str, str] = {
     "my_cases": "Các phản ánh gần đây của anh/chị:\n{lines}\nĐể xem chi tiết, nhắn: TRA CỨU <mã>",
     "my_cases_line": "• {code}: {status}, gửi ngày {filed_date}",
     "no_cases": "Anh/chị chưa gửi phản ánh nào qua kênh này.",
-    "attachment_received": "Đã nhận ảnh/tệp. Anh/chị nhắn thêm nội dung để mô tả vấn đề nhé.",
+    "attachment_received": "Đã nhận. Mời anh/chị nhắn nội dung mô tả vấn đề.",
     # The deadline sweep (pakn.sweep), to the citizen: once when the answer is late, then every 7 days.
     "late_notice": (
-        "Phản ánh {code} của anh/chị đang được xử lý chậm so với hạn. Cơ quan xử lý: {agency}. "
+        "Phản ánh {code} của anh/chị đã quá hạn trả lời. Cơ quan xử lý: {agency}. "
         "Dự kiến trả lời trước ngày {date}. Xin lỗi anh/chị vì sự chậm trễ."
     ),
     "progress_update": (

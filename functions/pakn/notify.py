@@ -29,6 +29,7 @@ from pakn.deadlines import Step
 from pakn.log import get_logger
 from pakn.officials import ChannelName, Role
 from pakn.outbound import Delivery, OutboundMessage, OutboundRequest
+from pakn.retention import Expiring
 from pakn.settings import Settings
 
 log = get_logger("pakn.notify")
@@ -42,7 +43,7 @@ SMTP_TIMEOUT_SECONDS = 10
 NotificationState = Literal["pending", "sent", "retrying", "failed"]
 
 
-class Notification(BaseModel):
+class Notification(Expiring):
     """`notifications/{key}`: one message about one step of one case, to one address by one channel."""
 
     model_config = ConfigDict(extra="ignore")
@@ -56,7 +57,6 @@ class Notification(BaseModel):
     address: str
     message: str
     text: str
-    created_at: datetime
     state: NotificationState = "pending"
     attempts: int = 1
     retry_at: datetime | None = None

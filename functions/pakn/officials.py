@@ -17,13 +17,17 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_
 
 from pakn import collections, messages
 from pakn.deadlines import Step
-from pakn.errors import ConfigurationError
+from pakn.errors import ConfigurationError, PaknError
 
 DEFAULT_PLAN = Path(__file__).parent / "config" / "escalation.json"
 
 OfficialRole = Literal["handlers", "lead", "desk"]
 Role = Literal[OfficialRole, "citizen"]
 ChannelName = Literal["email", "zalo"]
+
+
+class ContactsUnreadable(PaknError):
+    """An agency's `contacts` field is not what the escalation plan expects: a person must fix the data."""
 
 
 class Official(BaseModel):
@@ -107,5 +111,8 @@ class Directory:
         if agency_id not in self._contacts:
             snapshot = collections.agency(self._db, agency_id).get()
             stored = (snapshot.to_dict() or {}).get("contacts") or {}
-            self._contacts[agency_id] = _contacts.validate_python(stored)
+            try:
+                self._contacts[agency_id] = _contacts.validate_python(stored)
+            except ValidationError as exc:
+                raise ContactsUnreadable(agency_id) from exc
         return self._contacts[agency_id]

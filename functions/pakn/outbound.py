@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pakn.retention import Expiring
+
 
 class OutboundMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -25,7 +27,7 @@ class OutboundMessage(BaseModel):
 DeliveryState = Literal["pending", "sending", "sent", "retrying", "unreachable", "rejected"]
 
 
-class Delivery(BaseModel):
+class Delivery(Expiring):
     """`deliveries/{key}`: one reply, created in the same transaction as the state change that caused it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -41,7 +43,6 @@ class Delivery(BaseModel):
     lease_until: datetime | None = None
     last_error_code: int | None = None
     zalo_message_id: str | None = None
-    created_at: datetime
     sent_at: datetime | None = None
 
 

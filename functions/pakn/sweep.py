@@ -54,6 +54,8 @@ class SweepReport(BaseModel):
     unaddressed: int = 0
     # Cases whose stored clock cannot be read; left for a person, logged with their id.
     unreadable: int = 0
+    # Cases that failed for another reason (a conflict, broken contacts); still due, retried next sweep.
+    failed: int = 0
 
 
 @dataclass
@@ -100,6 +102,12 @@ class Sweep:
             except (ValidationError, DeadlineError) as exc:
                 report.unreadable += 1
                 log.exception("case clock unreadable", exc, case_id=snapshot.id)
+                continue
+            except Exception as exc:
+                # One case (a conflict, a bad contact entry) must not stop the sweep for every case after it;
+                # this one stays due and the next sweep tries it again.
+                report.failed += 1
+                log.exception("case not swept", exc, case_id=snapshot.id)
                 continue
             steps.update(claim.steps)
             report.unaddressed += claim.unaddressed

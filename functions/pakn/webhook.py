@@ -87,7 +87,8 @@ class WebhookReceiver:
 def _json_object(raw_body: bytes) -> dict:
     try:
         body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    # Deeply nested arrays exhaust the parser's recursion before any size limit does.
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInput("not_json", "the body is not JSON") from exc
     if not isinstance(body, dict):
         raise InvalidInput("not_an_object", "the body is not a JSON object")

@@ -34,6 +34,8 @@ from pakn.errors import ConfigurationError
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE_CLOSE = time(17, 0)
+# Citizens are not messaged at night: between EVENING and MORNING, Hanoi time.
+MORNING, EVENING = time(8, 0), time(20, 0)
 DEFAULT_OVERRIDES = Path(__file__).parent / "config" / "calendar_overrides.json"
 
 
@@ -110,6 +112,15 @@ def local_date(instant: datetime) -> date:
     if instant.tzinfo is None:
         raise ValueError("a naive datetime has no date in Hanoi; pass an aware one")
     return instant.astimezone(VIETNAM_TZ).date()
+
+
+def waking_hours(instant: datetime) -> datetime:
+    """`instant`, or the next 08:00 Hanoi time if it falls at night: messages to citizens wait for morning."""
+    local = instant.astimezone(VIETNAM_TZ)
+    if MORNING <= local.time() < EVENING:
+        return instant
+    day = local.date() if local.time() < MORNING else local.date() + timedelta(days=1)
+    return datetime.combine(day, MORNING, tzinfo=VIETNAM_TZ)
 
 
 def close_of_day(day: date) -> datetime:

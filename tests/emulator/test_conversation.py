@@ -183,7 +183,7 @@ def test_follow_greets_once(pipeline):
     pipeline.post(pipeline.zalo.follow(CITIZEN))
     pipeline.run()
     first = pipeline.replies(CITIZEN)
-    assert first == [pipeline_text("welcome"), pipeline_text("scope"), pipeline_text("how_to_start")]
+    assert first == [pipeline_text("welcome"), pipeline_text("how_to_start")]
     pipeline.post(pipeline.zalo.follow(CITIZEN))
     pipeline.run()
     assert pipeline.replies(CITIZEN) == []
@@ -192,3 +192,63 @@ def test_follow_greets_once(pipeline):
 def test_help_is_there_at_any_time(pipeline):
     pipeline.say(CITIZEN, "xin chao")
     assert pipeline.say(CITIZEN, "huong dan") == [pipeline_text("help")]
+
+
+def test_more_about_the_problem_while_details_are_awaited_is_kept(pipeline, firestore_db):
+    pipeline.say(CITIZEN, "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm")
+    pipeline.say(CITIZEN, "xong")
+    assert pipeline.say(CITIZEN, "Đã nộp từ 2 tháng trước") == [pipeline_text("contact_still_needed")]
+    assert pipeline.say(CITIZEN, "Tôi đã gọi 0912345678 nhiều lần") == [pipeline_text("contact_incomplete")]
+    summary = pipeline.say(CITIZEN, "Lê Văn Tài, 0987654321, 3 Phố Huế")[0]
+    assert "lý lịch tư pháp chậm\nĐã nộp từ 2 tháng trước" in summary
+    assert "Người gửi: Lê Văn Tài, 0987654321" in summary
+
+
+def test_details_can_be_corrected_from_the_summary(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm")
+    assert "Nguyễn Văn An" in pipeline.say(CITIZEN, "xong")[0]
+    corrected = pipeline.say(CITIZEN, "Nguyễn Văn Ân, 0912345679, 14 Hàng Bông")[0]
+    assert "Người gửi: Nguyễn Văn Ân, 0912345679" in corrected and "Nhắn 1 để GỬI" in corrected
+    formed = give_contact(pipeline)[0]  # the Zalo form again, while the summary waits
+    assert "Người gửi: Nguyễn Văn An, 0912345678" in formed
+    pipeline.say(CITIZEN, "1")
+    [case] = all_cases(firestore_db)
+    assert case["contact"]["name"] == "Nguyễn Văn An"
+
+
+def test_a_location_pin_does_not_answer_where_but_is_kept(pipeline, firestore_db):
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Tôi đi đăng ký khai tử cho bố mà cán bộ hẹn đi hẹn lại")
+    assert pipeline.say(CITIZEN, "xong") == [pipeline_text("ask_place")]
+    pipeline.post(pipeline.zalo.location(CITIZEN, 21.0287, 105.8465))
+    pipeline.run()
+    assert pipeline.replies(CITIZEN) == [pipeline_text("ask_place")]
+    summary = pipeline.say(CITIZEN, "phường Cửa Nam")[0]
+    assert "Đính kèm: vị trí" in summary
+    pipeline.say(CITIZEN, "1")
+    [case] = all_cases(firestore_db)
+    assert case["location"] == {"latitude": 21.0287, "longitude": 105.8465}
+
+
+def test_stickers_get_no_answer_and_start_nothing(pipeline, firestore_db):
+    pipeline.say(CITIZEN, "hướng dẫn")
+    sticker = pipeline.zalo.image(CITIZEN, "https://sticker.zdn.vn/1.png")
+    sticker["event_name"] = "user_send_sticker"
+    sticker["message"]["attachments"][0]["type"] = "sticker"
+    pipeline.post(sticker)
+    pipeline.run()
+    assert pipeline.replies(CITIZEN) == []
+    assert collections.citizen(firestore_db, CITIZEN).get().get("draft") is None
+
+
+def test_a_very_long_complaint_and_address_still_fit_one_summary(pipeline, firestore_db):
+    pipeline.post(pipeline.zalo.submit_info(CITIZEN, "Nguyễn Văn An", "0912345678", "Ngõ " * 800))
+    pipeline.run()
+    pipeline.replies(CITIZEN)
+    pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm. " + "Tôi đã chờ rất lâu. " * 150)
+    summary = pipeline.say(CITIZEN, "xong")[0]
+    assert len(summary) <= 2000 and "Nhắn 1 để GỬI" in summary
+    pipeline.say(CITIZEN, "1")
+    [case] = all_cases(firestore_db)
+    assert len(case["content"]) > 3000  # the case keeps everything; only the summary is cut

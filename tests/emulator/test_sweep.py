@@ -254,7 +254,7 @@ def test_an_extension_moves_the_reminders_and_a_late_answer_is_announced_once(ha
     late = [
         text
         for to, text in harness.zalo()
-        if text.startswith("Phản ánh HN-T00000 của anh/chị đang được xử lý chậm")
+        if text.startswith("Phản ánh HN-T00000 của anh/chị đã quá hạn trả lời")
     ]
     expected = POLICY.due_after(close(4, 14), RULES["limits"]["default"]["extension"])
     assert late == [
@@ -429,3 +429,13 @@ def test_the_scheduled_entry_point_sweeps_on_post_and_only_answers_a_get(pipelin
     response = client.post("/")
     assert response.status_code == 200
     assert response.get_json()["cases"] == 0
+
+
+def test_one_case_that_cannot_be_swept_does_not_stop_the_others(harness, firestore_db):
+    store(firestore_db, *due_and_not_due(3, 0))  # two at Phường Ba Đình, one at Sở Y tế
+    collections.agency(firestore_db, "so-y-te").set({"id": "so-y-te", "contacts": {"lead": "nobody"}})
+    report = harness.sweep(DUE_AT)
+    assert (report.cases, report.failed) == (3, 1)
+    assert report.steps == {"escalate_lead": 2, "update_citizen": 2}
+    collections.agency(firestore_db, "so-y-te").set({"id": "so-y-te", "contacts": CONTACTS["so-y-te"]})
+    assert harness.sweep(DUE_AT).steps == {"escalate_lead": 1, "update_citizen": 1}  # still due, swept now

@@ -58,7 +58,7 @@ def sample(name: str) -> bytes:
 
 
 def sign(body: bytes, first_term: str = APP_ID, secret: str = SECRET) -> str:
-    return signature_header(first_term, body, json.loads(body)["timestamp"], secret)
+    return signature_header(first_term, body, str(json.loads(body)["timestamp"]), secret)
 
 
 @pytest.mark.parametrize(
@@ -232,9 +232,38 @@ def test_arbitrary_bytes_get_a_clear_4xx(body):
 
 
 @settings_for_fuzz
-@given(event_names, st.dictionaries(st.text(max_size=12), json_values, max_size=6), json_values)
-def test_signed_events_of_any_shape_get_200_or_400_never_an_exception(event_name, extra, message):
-    event = {**extra, "event_name": event_name, "timestamp": str(int(NOW * 1000)), "message": message}
+@given(
+    event_names,
+    st.dictionaries(st.text(max_size=12), json_values, max_size=6),
+    json_values,
+    st.sampled_from([str(int(NOW * 1000)), int(NOW * 1000)]),
+)
+def test_signed_events_of_any_shape_get_200_or_400_never_an_exception(event_name, extra, message, timestamp):
+    event = {**extra, "event_name": event_name, "timestamp": timestamp, "message": message}
     body = json.dumps(event).encode()
     outcome = WebhookReceiver(settings(), Published(), clock=lambda: NOW).receive(body, sign(body))
     assert outcome.status in {200, 400}
+
+
+def test_a_numeric_timestamp_is_signed_and_accepted_as_sent(receiver, published):
+    event = json.loads(sample("user_send_text"))
+    event["timestamp"] = int(event["timestamp"])
+    body = json.dumps(event).encode()
+    outcome = receiver.receive(body, sign(body))
+    assert outcome.status == 200 and outcome.body["status"] == "accepted"
+    assert published[0].occurred_at.timestamp() == NOW
+
+
+def test_deeply_nested_json_is_400_not_a_crash(receiver):
+    body = b"[" * 60_000 + b"]" * 60_000
+    outcome = WebhookReceiver(settings(webhook_max_bytes=200_000), Published(), clock=lambda: NOW).receive(
+        body, "mac=" + "0" * 64
+    )
+    assert outcome.status == 400 and outcome.body["error"]["code"] == "not_json"
+
+
+def test_an_unfamiliar_echo_is_ignored_not_refused(receiver, published):
+    event = json.loads(sample("oa_send_text"))
+    event["event_name"] = "oa_send_Template2"
+    body = json.dumps(event).encode()
+    assert receiver.receive(body, sign(body)).body == {"status": "ignored"}

@@ -154,3 +154,14 @@ def test_between_is_antisymmetric_and_bounded_by_calendar_days(a, span):
     b = a + timedelta(days=span)
     assert calendar.working_days_between(b, a) == -calendar.working_days_between(a, b)
     assert 0 <= calendar.working_days_between(a, b) <= span
+
+
+def test_citizens_are_not_messaged_at_night():
+    from pakn.workdays import VIETNAM_TZ, waking_hours
+
+    def hanoi(day: int, hour: int) -> datetime:
+        return datetime(2026, 3, day, hour, 30, tzinfo=VIETNAM_TZ)
+
+    assert waking_hours(hanoi(10, 14)) == hanoi(10, 14)
+    assert waking_hours(hanoi(10, 2)) == datetime(2026, 3, 10, 8, 0, tzinfo=VIETNAM_TZ)
+    assert waking_hours(hanoi(10, 22)) == datetime(2026, 3, 11, 8, 0, tzinfo=VIETNAM_TZ)

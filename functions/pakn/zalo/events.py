@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 # Events the citizen's conversation acts on; `user_send_<type>` for each message type.
 USER_MESSAGE_TYPES = (
@@ -61,10 +61,15 @@ class Message(_Wire):
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
 
 
+def _as_sent(value: object) -> object:
+    # Zalo sends the timestamp as a string, sometimes as a number; the signature hashes it as text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class _Timed(_Wire):
     app_id: str | None = None
-    # Epoch milliseconds as a string (sometimes a number): part of the signature, so kept as sent.
-    timestamp: Annotated[str, Field(pattern=r"^\d{10,14}$")]
+    # Epoch milliseconds.
+    timestamp: Annotated[str, BeforeValidator(_as_sent), Field(pattern=r"^\d{13}$")]
 
 
 class UserMessageEvent(_Timed):
@@ -113,7 +118,7 @@ class SubmitInfoEvent(_Timed):
 class OaEchoEvent(_Timed):
     """`oa_send_*`: Zalo echoes what the OA sent (ours, or staff's in the OA console); sender is the OA."""
 
-    event_name: Annotated[str, Field(pattern=r"^oa_send_[a-z_]+$")]
+    event_name: Annotated[str, Field(pattern=r"^oa_send_")]
     sender: Party
     recipient: Party
     message: Message | None = None

@@ -1,0 +1,24 @@
+"""How long records that hold personal data are kept (Decree 356/2025: only as long as the purpose needs).
+
+Each such record carries `expire_at`; Firestore's TTL policies (infra/firestore.indexes.json) delete it then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, model_validator
+
+# Long enough to investigate a complaint about a reply or a reminder; cases themselves are kept apart.
+RECORD_RETENTION = timedelta(days=90)
+
+
+class Expiring(BaseModel):
+    created_at: datetime
+    expire_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _expires_after_retention(self) -> Expiring:
+        if self.expire_at is None:
+            self.expire_at = self.created_at + RECORD_RETENTION
+        return self
