@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from infra import bundle
-from infra.config import DeployConfig, load_deploy_config, secret_mount, service_account_id
+from infra.config import PROJECT_VARIABLE, DeployConfig, load_deploy_config, secret_mount, service_account_id
 from infra.indexes import INDEXES_FILE
 from pakn.topology import SubscriptionSpec, Topology, load_topology
 
@@ -97,8 +97,10 @@ def grants(inputs: Inputs) -> list[Grant]:
             Grant(name, member, "roles/pubsub.publisher", "topic", topology.topic(role).name)
             for role in access.publishes_to
         ]
+        # Every secret the function lists, mounted or not: turning a setting on (SMTP_USERNAME) needs no new
+        # grant, and who may read what does not depend on the values ops fill in.
         result += [
-            Grant(name, member, "roles/secretmanager.secretAccessor", "secret", deploy.secrets[field])
+            Grant(name, member, "roles/secretmanager.secretAccessor", "secret", deploy.secrets[field].name)
             for field in access.secrets
         ]
     pusher = f"serviceAccount:{email(PUSHER, project)}"
@@ -172,25 +174,39 @@ def _project_steps(inputs: Inputs) -> list[Step]:
 
 
 def _secret_steps(inputs: Inputs) -> list[Step]:
+    """Every declared secret exists, so ops can give it a value before a function needs it; only one that a
+    function mounts must have a value (the function's deploy would fail on it later, less clearly)."""
     gcloud = _Gcloud(inputs)
+    deploy = inputs.deploy
+    mounted = {field for function in deploy.functions for field in deploy.mounted_secrets(function)}
     steps = []
-    for field, secret in inputs.deploy.secrets.items():
+    for field, spec in deploy.secrets.items():
+        secret = spec.name
+        if field in mounted:
+            use = f"mounted as {secret_mount(field)}"
+        elif spec.needed_when:
+            use = f"mounted by no function, as none sets {spec.needed_when}"
+        else:
+            use = "mounted by no function"
         steps.append(
             Step(
                 "secrets",
-                f"secret {secret} (mounted as {secret_mount(field)})",
+                f"secret {secret}: {use}",
                 gcloud("secrets", "create", secret, "--replication-policy=automatic"),
                 unless=gcloud("secrets", "describe", secret),
             )
         )
-        steps.append(
-            Step(
-                "secrets",
-                f"secret {secret} has a value",
-                gcloud("secrets", "versions", "describe", "latest", f"--secret={secret}"),
-                otherwise=f"secret {secret} has no value yet: add one (infra/RUNBOOK.md), then deploy again",
+        if field in mounted:
+            steps.append(
+                Step(
+                    "secrets",
+                    f"secret {secret} has a value",
+                    gcloud("secrets", "versions", "describe", "latest", f"--secret={secret}"),
+                    otherwise=(
+                        f"secret {secret} has no value yet: add one (infra/RUNBOOK.md), then deploy again"
+                    ),
+                )
             )
-        )
     return steps
 
 
@@ -360,15 +376,18 @@ def _function_steps(inputs: Inputs) -> list[Step]:
             ("python3", "-m", "infra.bundle", BUNDLE_DIR, f"--expect-sha256={inputs.bundle_sha256}"),
         )
     ]
+    deploy = inputs.deploy
     for function in inputs.topology.functions:
-        access = inputs.deploy.functions[function.name]
+        # The whole environment, every time: a variable set by hand is gone after the next deploy.
+        environment = {PROJECT_VARIABLE: inputs.project, **deploy.environment_of(function.name)}
+        secrets = deploy.mounted_secrets(function.name)
         command = [
             "functions",
             "deploy",
             function.name,
             "--gen2",
-            f"--region={inputs.deploy.region}",
-            f"--runtime={inputs.deploy.runtime}",
+            f"--region={deploy.region}",
+            f"--runtime={deploy.runtime}",
             f"--source={BUNDLE_DIR}",
             f"--entry-point={function.name}",
             "--trigger-http",
@@ -377,10 +396,11 @@ def _function_steps(inputs: Inputs) -> list[Step]:
             f"--service-account={email(service_account_id(function.name), inputs.project)}",
             f"--memory={function.memory}",
             f"--timeout={function.timeout_seconds}s",
-            f"--set-env-vars=GOOGLE_CLOUD_PROJECT={inputs.project}",
+            f"--min-instances={function.min_instances}",
+            "--set-env-vars=" + ",".join(f"{key}={value}" for key, value in environment.items()),
         ]
-        if access.secrets:
-            mounts = ",".join(f"{secret_mount(f)}={inputs.deploy.secrets[f]}:latest" for f in access.secrets)
+        if secrets:
+            mounts = ",".join(f"{secret_mount(f)}={deploy.secrets[f].name}:latest" for f in secrets)
             command.append(f"--set-secrets={mounts}")
         audience = "public" if function.public else "authenticated callers only"
         steps.append(
@@ -481,6 +501,8 @@ def _schedule_steps(inputs: Inputs) -> list[Step]:
             f"--time-zone={schedule.time_zone}",
             f"--uri={url}",
             "--http-method=POST",
+            # Cloud Scheduler gives up after 180 s by default and counts the run as failed while it goes on.
+            f"--attempt-deadline={inputs.topology.function(schedule.target).timeout_seconds}s",
             f"--oidc-service-account-email={email(SCHEDULER, inputs.project)}",
             f"--oidc-token-audience={url}",
         ]

@@ -13,6 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# The attempt deadlines Cloud Scheduler allows an HTTP target, in seconds.
+SCHEDULER_MIN_DEADLINE, SCHEDULER_MAX_DEADLINE = 15, 1800
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -24,6 +27,8 @@ class FunctionSpec(_Frozen):
     public: bool = False
     memory: str = "256Mi"
     timeout_seconds: int = 60
+    # Instances kept warm: a cold start (imports, clients) can outlast a caller's deadline.
+    min_instances: int = Field(default=0, ge=0)
     about: str
 
 
@@ -75,6 +80,14 @@ class Topology(_Frozen):
         for schedule in self.schedules:
             if schedule.target not in functions:
                 raise ValueError(f"schedule {schedule.name}: unknown function {schedule.target}")
+            # The job waits as long as its target may run (the deploy sets the attempt deadline to the
+            # timeout), so the timeout must be a deadline Cloud Scheduler accepts.
+            timeout = self.function(schedule.target).timeout_seconds
+            if not SCHEDULER_MIN_DEADLINE <= timeout <= SCHEDULER_MAX_DEADLINE:
+                raise ValueError(
+                    f"schedule {schedule.name}: {schedule.target}'s timeout {timeout}s is outside Cloud "
+                    f"Scheduler's attempt deadlines, {SCHEDULER_MIN_DEADLINE}-{SCHEDULER_MAX_DEADLINE}s"
+                )
         return self
 
     def topic(self, role: str) -> TopicSpec:
@@ -82,6 +95,9 @@ class Topology(_Frozen):
             if topic.role == role:
                 return topic
         raise KeyError(role)
+
+    def function(self, name: str) -> FunctionSpec:
+        return next(function for function in self.functions if function.name == name)
 
     def dead_letter_topic_of(self, subscription: SubscriptionSpec) -> str | None:
         return next(t.dead_letter_topic for t in self.topics if t.name == subscription.topic)

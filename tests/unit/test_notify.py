@@ -104,7 +104,7 @@ def test_every_sweep_message_renders_with_the_sweep_values():
             text = messages.text(recipient.message, **values)
             assert "HN-ABC234" in text and "{" not in text
     assert messages.text("late_notice", **values) == (
-        "Phản ánh HN-ABC234 của anh/chị đang được xử lý chậm so với hạn. Cơ quan xử lý: Phường Ba Đình. "
+        "Phản ánh HN-ABC234 của anh/chị đã quá hạn trả lời. Cơ quan xử lý: Phường Ba Đình. "
         "Dự kiến trả lời trước ngày 14/04/2026. Xin lỗi anh/chị vì sự chậm trễ."
     )
 

@@ -2,20 +2,21 @@
 the review no cloud is needed for."""
 
 import ast
+import json
 import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from infra import render
-from infra.config import secret_mount, service_account_id
+from infra.config import DEPLOY_FILE, DeployConfig, secret_mount, service_account_id
 from infra.firestore_rest import release_rules, set_field_indexes
 from infra.plan import PUBSUB_AGENT, PUSHER, SCHEDULER, Inputs, build_plan, email, grants, load_inputs
 from pakn.settings import Settings
-from pakn.topology import ScheduleSpec, load_topology
+from pakn.topology import ScheduleSpec, Topology, load_topology
 from pakn_dev import cli
 
 PROJECT = "demo-project"
@@ -112,20 +113,53 @@ def test_every_subscription_has_a_dead_letter_path_and_dead_letters_are_kept(ste
         assert ("roles/pubsub.subscriber", sub.name) in agent
 
 
-def test_every_secret_is_mounted_as_a_file_and_none_is_an_environment_variable(steps, inputs):
+def environment(command) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in flag(command, "set-env-vars").split(","))
+
+
+def deploy_config(edit) -> DeployConfig:
+    """infra/deploy.json as `edit` changes it."""
+    data = json.loads(DEPLOY_FILE.read_text(encoding="utf-8"))
+    edit(data)
+    return DeployConfig.model_validate(data)
+
+
+# A production value for each variable deploy.json declares (a new one fails here until it has one).
+EXAMPLE_VALUES = {
+    "ZALO_OA_ID": "4318749",
+    "SMTP_HOST": "smtp.hanoi.gov.vn",
+    "SMTP_PORT": "465",
+    "SMTP_SENDER": "pakn@hanoi.gov.vn",
+    "SMTP_USERNAME": "pakn",
+    "SMTP_STARTTLS": "false",
+}
+
+
+@pytest.fixture(scope="module")
+def filled_steps(inputs):
+    """The plan once ops have given every declared variable a value."""
+
+    def fill(data):
+        for section in (data, *data["functions"].values()):
+            section["environment"] = {key: EXAMPLE_VALUES[key] for key in section.get("environment", {})}
+
+    return build_plan(Inputs(PROJECT, inputs.topology, deploy_config(fill), inputs.indexes, 1, "0" * 64))
+
+
+def test_every_secret_is_mounted_as_a_file_and_none_is_an_environment_variable(inputs, filled_steps):
     secret_fields = {
         name for name, field in Settings.model_fields.items() if SecretStr in _types(field.annotation)
     }
     secret_fields.add("zalo_app_id")
     assert secret_fields <= inputs.deploy.secrets.keys()
     required = {name for name in secret_fields if Settings.model_fields[name].is_required()}
-    secret_names = set(inputs.deploy.secrets.values())
+    secret_names = {secret.name for secret in inputs.deploy.secrets.values()}
     for function in inputs.topology.functions:
-        command = deploy_of(steps, function.name)
-        env_keys = {
-            pair.split("=", 1)[0].lower() for pair in (flag(command, "set-env-vars") or "").split(",")
-        }
-        assert env_keys == {"google_cloud_project"}
+        command = deploy_of(filled_steps, function.name)
+        env_keys = {key.lower() for key in environment(command)}
+        assert not env_keys & secret_fields, function.name
+        assert env_keys <= Settings.model_fields.keys()
+        assert environment(command)["GOOGLE_CLOUD_PROJECT"] == PROJECT
         mounts = dict(m.split("=", 1) for m in flag(command, "set-secrets").split(","))
         assert all(path.startswith("/etc/secrets/") for path in mounts)
         assert all(ref.split(":")[0] in secret_names for ref in mounts.values())
@@ -135,6 +169,64 @@ def test_every_secret_is_mounted_as_a_file_and_none_is_an_environment_variable(s
 
 def _types(annotation) -> set:
     return {annotation, *getattr(annotation, "__args__", ())}
+
+
+def test_declared_settings_are_deployed_and_empty_ones_left_unset(inputs, steps, filled_steps):
+    # As in the repository: every value empty, so only the project is set and e-mail needs no password.
+    assert all(
+        environment(deploy_of(steps, f.name)) == {"GOOGLE_CLOUD_PROJECT": PROJECT}
+        for f in inputs.topology.functions
+    )
+    assert "smtp_password" not in flag(deploy_of(steps, "sweep_deadlines"), "set-secrets")
+    assert not [s for s in steps if s.otherwise and "smtp-password" in s.otherwise]
+    assert any(s.command[1:4] == ("secrets", "create", "smtp-password") for s in steps)
+
+    assert environment(deploy_of(filled_steps, "zalo_webhook"))["ZALO_OA_ID"] == "4318749"
+    sweep = deploy_of(filled_steps, "sweep_deadlines")
+    assert environment(sweep) == {"GOOGLE_CLOUD_PROJECT": PROJECT} | {
+        key: value for key, value in EXAMPLE_VALUES.items() if key.startswith("SMTP_")
+    }
+    # With a user name the SMTP server wants the password: mounted, and the deploy waits for its value.
+    assert secret_mount("smtp_password") + "=smtp-password:latest" in flag(sweep, "set-secrets")
+    assert [s for s in filled_steps if s.otherwise and "smtp-password" in s.otherwise]
+
+
+@pytest.mark.parametrize(
+    ("function", "variables", "problem"),
+    [
+        (None, {"ZALO_APP_SECRET": ""}, "is a secret"),
+        ("sweep_deadlines", {"SMTP_PASSWORD": "hunter2"}, "is a secret"),
+        ("zalo_webhook", {"ZALO_APP_ID": "1"}, "is a secret"),
+        ("zalo_webhook", {"ZALO_OA_SECRET_KEY": ""}, "is a secret"),
+        ("zalo_webhook", {"GOOGLE_CLOUD_PROJECT": "other"}, "not a setting the deploy may set"),
+        ("zalo_webhook", {"NO_SUCH_SETTING": "1"}, "not a setting the deploy may set"),
+        ("zalo_webhook", {"zalo_oa_id": "1"}, "not a setting the deploy may set"),
+        ("sweep_deadlines", {"SMTP_PORT": "smtp"}, "SMTP_PORT"),
+        ("sweep_deadlines", {"SMTP_PORT": "0"}, "SMTP_PORT"),
+        ("sweep_deadlines", {"SMTP_SENDER": "a@b,c@d"}, "comma"),
+        ("sweep_deadlines", {}, "needs SMTP_USERNAME, which it never sets"),
+    ],
+)
+def test_deploy_json_sets_only_settings_that_are_not_secrets(function, variables, problem):
+    def edit(data):
+        (data["functions"][function] if function else data)["environment"] = variables
+
+    with pytest.raises(ValidationError, match=problem):
+        deploy_config(edit)
+
+
+def test_the_webhook_is_kept_warm_and_every_minimum_is_set_each_deploy(inputs, steps):
+    for function in inputs.topology.functions:
+        # Always passed, so lowering the declaration lowers the deployed minimum too.
+        assert flag(deploy_of(steps, function.name), "min-instances") == str(function.min_instances)
+    assert flag(deploy_of(steps, "zalo_webhook"), "min-instances") == "1"
+
+
+def test_personal_data_expires(steps):
+    ttl = {(flag(s.command, "collection-group"), s.command[5]) for s in steps if "ttls" in s.command}
+    # Raw events, dead letters, replies (a citizen's summary) and officials' notifications.
+    groups = ("inbound_events", "dead_letters", "deliveries", "notifications")
+    assert ttl == {(group, "expire_at") for group in groups}
 
 
 def test_every_step_is_idempotent_by_shape(steps):
@@ -170,7 +262,21 @@ def test_schedules_become_oidc_jobs_in_ho_chi_minh_time(inputs):
     assert flag(create, "time-zone") == "Asia/Ho_Chi_Minh"
     assert flag(create, "oidc-service-account-email") == email(SCHEDULER, PROJECT)
     assert flag(create, "uri") == flag(create, "oidc-token-audience") == "${SEND_OUTBOUND_URL}"
-    assert any(s.command[1:5] == ("scheduler", "jobs", "update", "http") for s in steps)
+    [update] = [s.command for s in steps if s.command[1:5] == ("scheduler", "jobs", "update", "http")]
+    assert update[5:] == create[5:]
+
+
+def test_a_scheduled_job_waits_as_long_as_its_function_may_run(inputs, steps):
+    jobs = [s.command for s in steps if s.command[1:3] == ("scheduler", "jobs") and s.command[4] == "http"]
+    assert len(jobs) == 2 * len(inputs.topology.schedules)
+    for schedule in inputs.topology.schedules:
+        timeout = inputs.topology.function(schedule.target).timeout_seconds
+        assert all(flag(job, "attempt-deadline") == f"{timeout}s" for job in jobs if job[5] == schedule.name)
+    assert flag(jobs[0], "attempt-deadline") == "540s"
+    data = json.loads(inputs.topology.model_dump_json())
+    next(f for f in data["functions"] if f["name"] == "sweep_deadlines")["timeout_seconds"] = 1801
+    with pytest.raises(ValidationError, match="attempt deadlines"):
+        Topology.model_validate(data)
 
 
 def test_the_readme_and_runbook_hold_the_generated_roles_table_and_the_apis(inputs, repo_root):

@@ -71,7 +71,12 @@ def test_what_is_not_declared_is_reported(declared):
 
 
 def test_ttl_fields_are_declared(declared):
-    assert set(declared.ttl_fields) == {("inbound_events", "expire_at"), ("dead_letters", "expire_at")}
+    assert set(declared.ttl_fields) == {
+        ("inbound_events", "expire_at"),
+        ("dead_letters", "expire_at"),
+        ("deliveries", "expire_at"),
+        ("notifications", "expire_at"),
+    }
 
 
 def test_shapes_are_read_off_the_query_the_client_sends(db):
