@@ -13,7 +13,9 @@ GET  /_standin/messages?user_id=&since=   messages sent, in order; `since` is a 
 POST /_standin/users/<user_id>            {"follower": bool, "last_interaction_days_ago": int,
                                            "display_name": str}, each optional
 POST /_standin/faults                     {"http_status": 503, "count": N} or {"error": -32, "count": N},
-                                          optional "endpoint": "api" (default) or "oauth"
+                                          optional "endpoint": "api" (default) or "oauth"; or
+                                          {"omit": ["user_id"], "count": N}: the next N API calls,
+                                          if they succeed, answer without these fields of `data`
 POST /_standin/expire_tokens              every access token issued so far expires now
 POST /_standin/reset                      forget messages, users, faults, stats and the rate window
                                           (issued tokens stay valid, so a running stack keeps working)
@@ -136,13 +138,17 @@ class _Fault(BaseModel):
     model_config = ConfigDict(extra="forbid")
     http_status: Annotated[int, Field(ge=400, le=599)] | None = None
     error: Annotated[int, Field(lt=0)] | None = None
+    # A success whose answer lacks parts of `data`: the client must still take it for a success.
+    omit: Annotated[list[str], Field(min_length=1)] | None = None
     count: Annotated[int, Field(ge=1)] = 1
     endpoint: Literal["api", "oauth"] = "api"
 
     @model_validator(mode="after")
     def _one_failure(self) -> _Fault:
-        if (self.http_status is None) == (self.error is None):
-            raise ValueError("give exactly one of http_status and error")
+        if sum(kind is not None for kind in (self.http_status, self.error, self.omit)) != 1:
+            raise ValueError("give exactly one of http_status, error and omit")
+        if self.omit is not None and self.endpoint != "api":
+            raise ValueError("omit applies to API answers")
         return self
 
 
@@ -239,6 +245,13 @@ def _fault_response(state: _State, fault: _Fault) -> Response:
     return _api_error(state, fault.error)
 
 
+def _omitting(response: Response, fields: list[str]) -> Response:
+    body = response.get_json()
+    if body.get("error") == 0 and isinstance(body.get("data"), dict):
+        body["data"] = {key: value for key, value in body["data"].items() if key not in fields}
+    return jsonify(body)
+
+
 def make_app(
     app_id: str,
     app_secret: str,
@@ -256,14 +269,15 @@ def make_app(
         with state.lock:
             state.stats["api_calls"] += 1
             fault = state.take_fault("api")
-            if fault is not None:
+            if fault is not None and fault.omit is None:
                 return _fault_response(state, fault)
             if state.over_rate_limit():
                 return _api_error(state, -32)
             code = state.token_error(request.headers.get("access_token"))
             if code is not None:
                 return _api_error(state, code)
-            return handle()
+            response = handle()
+            return response if fault is None else _omitting(response, fault.omit)
 
     @app.post("/v4/oa/access_token")
     def access_token() -> Response:
@@ -424,9 +438,21 @@ class StandinControl:
         return self._call("POST", f"users/{user_id}", json=state)
 
     def fault(
-        self, count: int, *, http_status: int | None = None, error: int | None = None, endpoint: str = "api"
+        self,
+        count: int,
+        *,
+        http_status: int | None = None,
+        error: int | None = None,
+        omit: list[str] | None = None,
+        endpoint: str = "api",
     ) -> None:
-        fault = {"count": count, "endpoint": endpoint, "http_status": http_status, "error": error}
+        fault = {
+            "count": count,
+            "endpoint": endpoint,
+            "http_status": http_status,
+            "error": error,
+            "omit": omit,
+        }
         self._call("POST", "faults", json={k: v for k, v in fault.items() if v is not None})
 
     def expire_tokens(self) -> None:

@@ -18,6 +18,9 @@ from pakn.zalo.client import ZaloClient, ZaloRejected, ZaloUnreachable
 
 log = get_logger("pakn.sender")
 
+# Longer than the most a send can take (zalo.client.WORST_CASE, about 46 s, plus a few Firestore writes),
+# so no redelivery claims a delivery whose send is still under way and sends it twice; not longer than
+# the function's timeout (60 s), so a delivery whose instance was killed is not held back past that.
 LEASE = timedelta(seconds=60)
 FINAL_STATES = {"sent", "unreachable", "rejected"}
 
@@ -81,7 +84,7 @@ class Sender:
 
         return claim(self._db.transaction())
 
-    def _send(self, citizen_id: str, message: OutboundMessage) -> str:
+    def _send(self, citizen_id: str, message: OutboundMessage) -> str | None:
         if message.kind == "image":
             return self._zalo.send_image(citizen_id, message.image_url, message.text)
         if message.kind == "request_user_info":

@@ -6,7 +6,7 @@ import time
 import pytest
 from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
-from pakn.zalo.client import ZaloRejected, firestore_client
+from pakn.zalo.client import ZaloTokenUnavailable, firestore_client
 
 pytestmark = pytest.mark.emulator
 
@@ -52,7 +52,7 @@ def test_a_token_expiring_mid_conversation_is_refreshed_and_the_message_sent_onc
     assert sleeps == []
     # The stored refresh token is the rotated one; the one it replaced is dead at Zalo.
     assert stored_refresh_token(firestore_db) != spent
-    with pytest.raises(ZaloRejected):
+    with pytest.raises(ZaloTokenUnavailable):
         client.refresh_tokens(spent)
 
 

@@ -11,7 +11,7 @@ import pytest
 from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
 from pakn.errors import ConfigurationError
-from pakn.zalo.client import ZaloClient, ZaloRejected
+from pakn.zalo.client import ZaloClient, ZaloTokenUnavailable
 from pakn.zalo.tokens import FirestoreTokenStore, TokenUnavailable
 
 pytestmark = pytest.mark.emulator
@@ -52,7 +52,7 @@ def test_bootstraps_from_the_initial_refresh_token_and_stores_the_new_pair(
     assert doc["expires_at"] > datetime.now(UTC) + timedelta(hours=24)
     assert "lease_owner" not in doc and "lease_until" not in doc
     # The initial refresh token is spent; the stored one is the live one.
-    with pytest.raises(ZaloRejected):
+    with pytest.raises(ZaloTokenUnavailable):
         oauth.refresh_tokens(FIRST_REFRESH)
     assert oauth.refresh_tokens(doc["refresh_token"]).access_token
 
@@ -146,9 +146,20 @@ def test_waiting_for_a_lease_is_bounded(store, firestore_db, standin):
     assert refreshes(standin) == 0
 
 
+def test_a_caller_with_little_time_left_waits_no_longer(store, firestore_db, standin):
+    firestore_db.document(DOCUMENT).set(
+        {"lease_owner": "slow-instance", "lease_until": datetime.now(UTC) + timedelta(seconds=30)}
+    )
+    waits = []
+    with pytest.raises(TokenUnavailable):
+        store(sleep=waits.append).current(wait=0.5)
+    assert sum(waits) <= 0.5 + 0.25  # one poll interval past what the caller had left
+    assert refreshes(standin) == 0
+
+
 def test_a_refused_refresh_releases_the_lease_and_keeps_the_stored_token(store, firestore_db):
     firestore_db.document(DOCUMENT).set({"refresh_token": "seeded-by-an-admin-but-wrong"})
-    with pytest.raises(ZaloRejected):
+    with pytest.raises(ZaloTokenUnavailable):
         store().current()
     doc = stored(firestore_db)
     assert doc["refresh_token"] == "seeded-by-an-admin-but-wrong"

@@ -163,6 +163,24 @@ def test_faults_fail_the_next_calls_then_heal(zalo):
     assert (stats["sends"], stats["failures"], stats["errors"]) == (1, 3, {"-224": 1})
 
 
+def test_an_omit_fault_trims_a_successful_answer_but_the_message_still_goes_out(zalo):
+    token = refresh(zalo, FIRST_REFRESH)["access_token"]
+    assert zalo.post("/_standin/faults", json={"omit": ["user_id"], "count": 1}).status_code == 200
+    trimmed = send_text(zalo, token)
+    assert trimmed["error"] == 0
+    assert set(trimmed["data"]) == {"message_id"}
+    assert set(send_text(zalo, token)["data"]) == {"message_id", "user_id"}
+    assert len(zalo.get("/_standin/messages").get_json()["messages"]) == 2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"omit": ["user_id"], "error": -32}, {"omit": ["user_id"], "endpoint": "oauth"}, {"omit": []}, {}],
+)
+def test_a_fault_is_one_kind_of_failure(zalo, fault):
+    assert zalo.post("/_standin/faults", json=fault).status_code == 400
+
+
 def test_user_detail(zalo):
     token = refresh(zalo, FIRST_REFRESH)["access_token"]
     zalo.post("/_standin/users/u1", json={"follower": False, "display_name": "Lan"})

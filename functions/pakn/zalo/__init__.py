@@ -1,2 +1,2 @@
-"""Zalo Official Account: the outbound client (customer-service messages, user profiles) and the store that
-keeps the OA's single-use refresh token safe across instances."""
+"""Zalo Official Account: webhook events and their signature, the outbound client (customer-service
+messages), and the store that keeps the OA's single-use refresh token safe across instances."""

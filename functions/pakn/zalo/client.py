@@ -1,41 +1,57 @@
-"""Calls to Zalo's OA API: customer-service messages, user profiles and the token refresh.
+"""Calls to Zalo's OA API: customer-service messages and the token refresh.
 
 Zalo answers HTTP 200 even on failure; a negative `error` in the body is the failure. What a caller does
 next depends on the kind of failure, so each kind has its own exception:
 
 - `ZaloUnreachable`: this citizen cannot be messaged now (-213, -230, -227); record it on the case.
-- `ZaloRejected`: the request itself is refused (-201, -224, codes we do not know, a refused token refresh).
-- `ZaloUnavailable`: Zalo kept failing transiently (-32 rate limit, 5xx, network) for every attempt.
+- `ZaloRejected`: Zalo refused this message itself (-201, -224, codes we do not know): resending it
+  unchanged will never help.
+- `ZaloUnavailable`: nothing went out, and it may later (-32 rate limit, 5xx, network, an HTTP error from
+  something in front of Zalo, the call's deadline). `ZaloTokenUnavailable`, a kind of it, means no token
+  Zalo accepts can be had now (a refused refresh needs an OA admin): the message waits for a redelivery.
 
-Logs carry the Zalo error code and our own ids, never message text, profiles or tokens.
+An answer with `error` 0 is a success whatever else it holds or lacks: the message has reached the citizen,
+and anything but a success here would send it again.
+
+Logs carry the Zalo error code and counters, never message text, profiles or tokens.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import requests
-from google.cloud import firestore
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from pakn.errors import PaknError, TransientFailure
+from pakn.log import get_logger
 from pakn.zalo.tokens import FirestoreTokenStore, TokenPair, TokenStore, TokenUnavailable
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from google.cloud import firestore
 
-TIMEOUT = (3.05, 10)  # (connect, read) seconds
+log = get_logger("pakn.zalo.client")
+
+CONNECT_TIMEOUT = 3.05  # seconds; just over a TCP retransmission window (3 s)
+READ_TIMEOUT = 8.0
+MAX_ATTEMPTS = 3
+# A whole call, retries and backoff included, starts no request after this many seconds. The sender's
+# lease, Pub/Sub's ack deadline and the function's timeout (60 s each) must outlast a call, or a second
+# instance sends the message again while the first is still sending it.
+DEADLINE = 35.0
+# The longest a call can take: a token refresh that started just before the deadline runs to its own
+# timeout, because cutting it short could lose the single-use refresh token it spends. (The API request
+# is cut to the time left, so it overruns the deadline by less than this.)
+WORST_CASE = DEADLINE + CONNECT_TIMEOUT + READ_TIMEOUT
 RATE_LIMITED = -32
 TOKEN_REJECTED = frozenset({-216, -220})  # invalid, expired: refresh and retry once
 UNREACHABLE = frozenset({-213, -230, -227})  # not a follower, silent 7 days, inactive 45 days
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
-_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class ZaloError(PaknError):
@@ -51,32 +67,22 @@ class ZaloUnreachable(ZaloError):
 
 
 class ZaloRejected(ZaloError):
-    """Zalo refused the request itself: retrying it unchanged will not help."""
+    """Zalo refused this message itself: retrying it unchanged will not help."""
 
 
 class ZaloUnavailable(ZaloError, TransientFailure):
-    """Zalo kept failing transiently; the work can be handed back to be retried later."""
+    """Nothing was sent and it may succeed later: the work is handed back to be retried."""
+
+
+class ZaloTokenUnavailable(ZaloUnavailable):
+    """No access token Zalo accepts can be had now; retrying within this call cannot change that."""
 
 
 class ZaloReply(BaseModel):
     error: int
-    message: str = ""
-    data: dict[str, Any] | None = None
-
-
-class SentMessage(BaseModel):
-    message_id: str
-    user_id: str
-
-
-class UserProfile(BaseModel):
-    """The fields of /v3.0/oa/user/detail that we use; Zalo sends many more."""
-
-    user_id: str
-    display_name: str | None = None
-    user_is_follower: bool | None = None
-    user_last_interaction_date: str | None = None  # "dd/mm/yyyy"
-    avatar: str | None = None
+    # Only `error` is checked: a success must stay a success however Zalo shapes the rest of its answer.
+    message: Annotated[str, BeforeValidator(lambda value: "" if value is None else str(value))] = ""
+    data: Any = None
 
 
 class _IssuedTokens(BaseModel):
@@ -95,7 +101,7 @@ class ZaloClient:
         tokens: TokenStore,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = 4,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self._api_base = api_base.rstrip("/")
         self._oauth_base = oauth_base.rstrip("/")
@@ -104,24 +110,20 @@ class ZaloClient:
         self._tokens = tokens
         self._session = session or requests.Session()
         self._sleep = sleep
-        self._max_attempts = max_attempts
+        self._clock = clock
 
-    def send_text(self, user_id: str, text: str) -> str:
+    def send_text(self, user_id: str, text: str) -> str | None:
         return self._send(user_id, {"text": text})
 
-    def send_image(self, user_id: str, image_url: str, text: str | None = None) -> str:
+    def send_image(self, user_id: str, image_url: str, text: str | None = None) -> str | None:
         # Zalo shows `text` as the image's caption.
         message: dict[str, Any] = {} if text is None else {"text": text}
         message["attachment"] = _template("media", {"media_type": "image", "url": image_url})
         return self._send(user_id, message)
 
-    def send_request_user_info(self, user_id: str, title: str, subtitle: str, image_url: str) -> str:
+    def send_request_user_info(self, user_id: str, title: str, subtitle: str, image_url: str) -> str | None:
         element = {"title": title, "subtitle": subtitle, "image_url": image_url}
         return self._send(user_id, {"attachment": _template("request_user_info", element)})
-
-    def user_profile(self, user_id: str) -> UserProfile:
-        data = self._call("GET", "/v3.0/oa/user/detail", params={"data": json.dumps({"user_id": user_id})})
-        return _parse(UserProfile, data)
 
     def refresh_tokens(self, refresh_token: str) -> TokenPair:
         """Trade the single-use refresh token for a new pair, in one attempt.
@@ -140,63 +142,98 @@ class ZaloClient:
         try:
             issued = _IssuedTokens.model_validate(body)
         except ValidationError as exc:
+            # Transient for the messages waiting on it: once an admin re-authorises, their redeliveries
+            # go out (and after the subscription's last attempt they wait, replayable, as dead letters).
             code = body.get("error") if isinstance(body.get("error"), int) else None
-            logger.error(
+            reason = body.get("error_name") if isinstance(body.get("error_name"), str) else None
+            log.error(
                 "zalo refused the token refresh; an OA admin may have to re-authorise the app",
-                extra={"zalo_error": code, "zalo_error_name": body.get("error_name")},
+                code=code,
+                reason=reason,
             )
-            raise ZaloRejected(code, "Zalo refused the token refresh") from exc
+            raise ZaloTokenUnavailable(code, "Zalo refused the token refresh") from exc
         return TokenPair(
             access_token=issued.access_token,
             refresh_token=issued.refresh_token,
             expires_at=issued_at + timedelta(seconds=issued.expires_in),
         )
 
-    def _send(self, user_id: str, message: dict[str, Any]) -> str:
+    def _send(self, user_id: str, message: dict[str, Any]) -> str | None:
+        """Zalo's id for the sent message; None when its success answer did not say."""
         body = {"recipient": {"user_id": user_id}, "message": message}
-        return _parse(SentMessage, self._call("POST", "/v3.0/oa/message/cs", json=body)).message_id
+        data = self._call("POST", "/v3.0/oa/message/cs", json=body)
+        message_id = data.get("message_id") if isinstance(data, dict) else None
+        if message_id is None:
+            log.warning("zalo reported success without a message id")
+            return None
+        return str(message_id)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        """One API call: transient failures retried with backoff, a rejected token refreshed once."""
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One API call, within DEADLINE: transient failures retried with backoff, a rejected token
+        refreshed once. Returns the success answer's `data`."""
+        deadline = self._clock() + DEADLINE
         failures = 0
         token_refreshed = False
         while True:
             try:
-                token = self._tokens.current()
-                reply = self._reply(self._request(method, f"{self._api_base}{path}", token=token, **kwargs))
+                token = self._token(deadline)
+                timeout = _within(deadline - self._clock())
+                response = self._request(method, f"{self._api_base}{path}", token, timeout, **kwargs)
+                reply = self._reply(response)
                 if reply.error == RATE_LIMITED:
                     raise ZaloUnavailable(reply.error, reply.message)
-            except TokenUnavailable as exc:
-                # Waiting for another instance's refresh already took a lease's length: do not wait again.
-                raise ZaloUnavailable(None, str(exc)) from exc
+            except ZaloTokenUnavailable:
+                raise
             except ZaloUnavailable as exc:
                 failures += 1
-                if failures >= self._max_attempts:
-                    logger.warning("zalo unavailable", extra={"zalo_error": exc.code, "path": path})
+                pause = _backoff(failures)
+                if failures >= MAX_ATTEMPTS or self._clock() + pause >= deadline:
+                    log.warning("zalo unavailable", code=exc.code, attempt=failures)
                     raise
-                self._sleep(_backoff(failures))
+                self._sleep(pause)
                 continue
             if reply.error == 0:
-                return reply.data or {}
-            if reply.error in TOKEN_REJECTED and not token_refreshed:
-                logger.info("zalo rejected the access token, refreshing", extra={"zalo_error": reply.error})
+                return reply.data
+            if reply.error in TOKEN_REJECTED:
+                if token_refreshed:
+                    log.error("zalo rejected a freshly refreshed access token", code=reply.error)
+                    raise ZaloTokenUnavailable(reply.error, reply.message)
+                log.info("zalo rejected the access token, refreshing", code=reply.error)
                 self._tokens.invalidate(token)
                 token_refreshed = True
                 continue
-            raise _failure(reply, path)
+            raise _failure(reply)
 
-    def _request(self, method: str, url: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+    def _token(self, deadline: float) -> str:
+        """An access token, or ZaloUnavailable when getting it took the call past its deadline."""
+        try:
+            token = self._tokens.current(wait=max(0.0, deadline - self._clock()))
+        except TokenUnavailable as exc:
+            # Waiting for another instance's refresh already took what time was left: do not wait again.
+            raise ZaloTokenUnavailable(None, str(exc)) from exc
+        if self._clock() >= deadline:
+            raise ZaloUnavailable(None, "no time left to call Zalo")
+        return token
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        token: str | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        **kwargs: Any,
+    ) -> requests.Response:
         headers = kwargs.pop("headers", {})
         if token is not None:
             headers["access_token"] = token
         try:
-            response = self._session.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+            response = self._session.request(method, url, headers=headers, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             raise ZaloUnavailable(None, f"no answer from Zalo: {type(exc).__name__}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise ZaloUnavailable(None, f"Zalo answered HTTP {response.status_code}")
         if response.status_code != 200:
-            raise ZaloRejected(None, f"Zalo answered HTTP {response.status_code}")
+            # Zalo's API answers 200 even when it refuses: any other status comes from the way to it (a
+            # proxy, a load balancer, an outage), which is no verdict on the message.
+            raise ZaloUnavailable(None, f"Zalo answered HTTP {response.status_code}")
         return response
 
     @staticmethod
@@ -235,6 +272,11 @@ def _template(template_type: str, element: dict[str, str]) -> dict[str, Any]:
     return {"type": "template", "payload": {"template_type": template_type, "elements": [element]}}
 
 
+def _within(seconds_left: float) -> tuple[float, float]:
+    """The request's (connect, read) timeouts, cut to the time the call has left."""
+    return min(CONNECT_TIMEOUT, seconds_left), min(READ_TIMEOUT, seconds_left)
+
+
 def _json(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
@@ -246,21 +288,13 @@ def _json(response: requests.Response) -> dict[str, Any]:
     return body
 
 
-def _parse(model: type[_Model], data: dict[str, Any]) -> _Model:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        # Zalo said Success: the request must not be retried, even though its answer is unusable.
-        raise ZaloError(0, f"Zalo's success reply has no usable {model.__name__}") from exc
-
-
 def _backoff(attempt: int) -> float:
     """Exponential backoff with jitter, so instances throttled together do not return together."""
     return min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
-def _failure(reply: ZaloReply, path: str) -> ZaloError:
-    logger.warning("zalo call failed", extra={"zalo_error": reply.error, "path": path})
+def _failure(reply: ZaloReply) -> ZaloError:
+    log.warning("zalo refused the message", code=reply.error)
     if reply.error in UNREACHABLE:
         return ZaloUnreachable(reply.error, reply.message)
     return ZaloRejected(reply.error, reply.message)

@@ -12,7 +12,6 @@ Tokens are secrets: nothing here logs them.
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -20,15 +19,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from google.api_core.exceptions import Conflict, FailedPrecondition
-from google.cloud import firestore
 from pydantic import AwareDatetime, BaseModel
 
 from pakn.errors import ConfigurationError, TransientFailure
+from pakn.log import get_logger
 
-logger = logging.getLogger(__name__)
+# Firestore's library (about 0.2 s of a cold start) is imported where a refresh uses it, so that importing
+# the Zalo client does not load it.
+if TYPE_CHECKING:
+    from google.cloud import firestore
+
+log = get_logger("pakn.zalo.tokens")
 
 # How often a waiting instance re-reads the document while another one holds the lease.
 _POLL_INTERVAL = timedelta(milliseconds=250)
@@ -41,8 +44,9 @@ class TokenPair(BaseModel):
 
 
 class TokenStore(Protocol):
-    def current(self) -> str:
-        """An access token that is valid now."""
+    def current(self, wait: float | None = None) -> str:
+        """An access token that is valid now. `wait` caps, in seconds, how long to wait for another
+        instance's refresh before raising TokenUnavailable; None waits out the other instance's lease."""
 
     def invalidate(self, token: str) -> None:
         """Zalo rejected `token` (-216 or -220): the next `current()` must not return it."""
@@ -85,16 +89,17 @@ class FirestoreTokenStore:
         self._lease = lease
         self._sleep = sleep
         # A holder that dies leaves its lease to expire: wait that long, and one poll more.
-        self._max_polls = math.ceil(lease / _POLL_INTERVAL) + 1
+        self._max_polls = _polls_within(lease.total_seconds())
         self._cached: TokenPair | None = None
         self._rejected: str | None = None
         # Threads of one instance queue here rather than all asking Firestore for the same refresh.
         self._local = threading.Lock()
 
-    def current(self) -> str:
+    def current(self, wait: float | None = None) -> str:
         pair = self._cached
         if pair is None or self._stale(pair):
-            pair = self._obtain()
+            polls = self._max_polls if wait is None else min(self._max_polls, _polls_within(wait))
+            pair = self._obtain(polls)
         return pair.access_token
 
     def invalidate(self, token: str) -> None:
@@ -104,11 +109,11 @@ class FirestoreTokenStore:
     def _stale(self, pair: TokenPair) -> bool:
         return pair.access_token == self._rejected or pair.expires_at - self._margin <= self._clock()
 
-    def _obtain(self) -> TokenPair:
+    def _obtain(self, polls: int) -> TokenPair:
         with self._local:
             if self._cached is not None and not self._stale(self._cached):
                 return self._cached
-            for _ in range(self._max_polls):
+            for _ in range(polls):
                 # Plain reads and a conditional write, not a transaction: transactions that read and then
                 # write one document wait on each other's locks, seconds at a time.
                 snapshot = self._ref.get()
@@ -144,6 +149,8 @@ class FirestoreTokenStore:
     def _claim(self, snapshot: firestore.DocumentSnapshot, refresh_token: str) -> _Lease | None:
         """Take the lease, provided the document is still as `snapshot` saw it: of the instances racing for
         it, one write lands. None when another instance wrote first."""
+        from google.api_core.exceptions import Conflict, FailedPrecondition
+
         # A fresh owner id per claim, so two threads sharing this store never both believe they hold it.
         owner = uuid.uuid4().hex
         lease = {"lease_owner": owner, "lease_until": self._clock() + self._lease}
@@ -166,22 +173,31 @@ class FirestoreTokenStore:
             self._write(lease.owner, pair.model_dump())
         except Exception:
             # Zalo has already retired the old refresh token; without the new one only an admin can help.
-            logger.critical("zalo token refresh succeeded but the new pair could not be stored")
+            log.error("zalo token refresh succeeded but the new pair could not be stored")
             raise
-        logger.info("zalo access token refreshed", extra={"expires_at": pair.expires_at.isoformat()})
+        log.info("zalo access token refreshed")
         return pair
 
     def _write(self, owner: str, fields: dict[str, Any]) -> None:
+        from google.cloud import firestore
+
         # Only the lease holder writes here, so this transaction meets no contention in practice.
         firestore.transactional(self._write_in)(self._db.transaction(), owner, fields)
 
     def _write_in(self, transaction: firestore.Transaction, owner: str, fields: dict[str, Any]) -> None:
         """Store `fields` and end our lease; a lease someone else took meanwhile is theirs to end."""
+        from google.cloud import firestore
+
         doc = self._ref.get(transaction=transaction).to_dict() or {}
         update = {**fields, "updated_at": self._clock()}
         if doc.get("lease_owner") == owner:
             update |= {"lease_owner": firestore.DELETE_FIELD, "lease_until": firestore.DELETE_FIELD}
         transaction.set(self._ref, update, merge=True)
+
+
+def _polls_within(seconds: float) -> int:
+    # The first read costs no wait; each further one follows a poll interval.
+    return max(1, math.ceil(seconds / _POLL_INTERVAL.total_seconds()) + 1)
 
 
 def _stored_pair(doc: dict[str, Any]) -> TokenPair | None:
