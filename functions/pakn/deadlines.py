@@ -15,18 +15,18 @@ as an argument, so tests drive the clock; nothing here reads the wall clock or a
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, PositiveInt, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, PositiveInt, model_validator
 
-from pakn.errors import ConfigurationError, PaknError
+from pakn.configuration import CONFIG_DIR, load_config
+from pakn.errors import PaknError
 from pakn.workdays import WorkCalendar, close_of_day, default_calendar, local_date, waking_hours
 
-DEFAULT_RULES = Path(__file__).parent / "config" / "deadlines.json"
+DEFAULT_RULES = CONFIG_DIR / "deadlines.json"
 
 Kind = Literal["procedure", "conduct", "regulation"]
 Level = Literal["commune", "department", "city", "outside"]
@@ -103,10 +103,7 @@ class DeadlineRules(BaseModel, extra="forbid"):
 
     @classmethod
     def load(cls, path: Path = DEFAULT_RULES) -> DeadlineRules:
-        try:
-            return cls.model_validate(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
-            raise ConfigurationError(f"deadline rules {path}: {exc}") from exc
+        return load_config(cls, path, "deadline rules")
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,17 @@ Which roles each step of the sweep reaches, with which text, is `config/escalati
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_validator
 
 from pakn import collections, messages
+from pakn.configuration import CONFIG_DIR, load_config
 from pakn.deadlines import Step
-from pakn.errors import ConfigurationError, PaknError
+from pakn.errors import PaknError
 
-DEFAULT_PLAN = Path(__file__).parent / "config" / "escalation.json"
+DEFAULT_PLAN = CONFIG_DIR / "escalation.json"
 
 OfficialRole = Literal["handlers", "lead", "desk"]
 Role = Literal[OfficialRole, "citizen"]
@@ -79,10 +79,7 @@ class EscalationPlan(BaseModel):
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PLAN) -> EscalationPlan:
-        try:
-            return cls.model_validate(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
-            raise ConfigurationError(f"escalation plan {path}: {exc}") from exc
+        return load_config(cls, path, "escalation plan")
 
 
 @functools.cache

@@ -7,15 +7,14 @@ wrong.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.classify import Classification
+from pakn.configuration import CONFIG_DIR, load_config
 
 Outcome = Literal["agency", "triage", "ask_place", "out_of_scope", "outside"]
 
@@ -30,8 +29,7 @@ class RoutingRules(BaseModel):
 
 @cache
 def routing_rules() -> RoutingRules:
-    raw = resources.files("pakn").joinpath("config/routing.json").read_text(encoding="utf-8")
-    return RoutingRules.model_validate(json.loads(raw))
+    return load_config(RoutingRules, CONFIG_DIR / "routing.json", "routing rules")
 
 
 @dataclass(frozen=True)

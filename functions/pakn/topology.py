@@ -6,12 +6,12 @@ creates exactly this in the cloud, so a local run exercises what production runs
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pakn.configuration import CONFIG_DIR, load_config
 
 # The attempt deadlines Cloud Scheduler allows an HTTP target, in seconds.
 SCHEDULER_MIN_DEADLINE, SCHEDULER_MAX_DEADLINE = 15, 1800
@@ -105,5 +105,4 @@ class Topology(_Frozen):
 
 @lru_cache(maxsize=1)
 def load_topology() -> Topology:
-    text = resources.files("pakn").joinpath("config/topology.json").read_text(encoding="utf-8")
-    return Topology.model_validate(json.loads(text))
+    return load_config(Topology, CONFIG_DIR / "topology.json", "topology")

@@ -21,22 +21,22 @@ official can last act on the case.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from pakn.configuration import CONFIG_DIR, load_config
 from pakn.errors import ConfigurationError
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE_CLOSE = time(17, 0)
 # Citizens are not messaged at night: between EVENING and MORNING, Hanoi time.
 MORNING, EVENING = time(8, 0), time(20, 0)
-DEFAULT_OVERRIDES = Path(__file__).parent / "config" / "calendar_overrides.json"
+DEFAULT_OVERRIDES = CONFIG_DIR / "calendar_overrides.json"
 
 
 class CalendarOverride(BaseModel, extra="forbid"):
@@ -70,10 +70,7 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, overrides_path: Path = DEFAULT_OVERRIDES) -> WorkCalendar:
-        try:
-            overrides = CalendarOverrides.model_validate(json.loads(overrides_path.read_text("utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
-            raise ConfigurationError(f"calendar overrides {overrides_path}: {exc}") from exc
+        overrides = load_config(CalendarOverrides, overrides_path, "calendar overrides")
         return cls(
             days_off={entry.date: entry.reason for entry in overrides.days_off},
             working_days={entry.date: entry.reason for entry in overrides.working_days},
