@@ -18,7 +18,9 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pakn", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="pakn", description="Developers' and ops' tools for pakn, Hanoi's Zalo channel for PAKN."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     argv = sys.argv[1:] if argv is None else argv
     # Build only the chosen subcommand's parser, so unrelated modules are never imported.
