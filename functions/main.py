@@ -72,6 +72,24 @@ def record_dead_letter(request):
 
 
 @functions_framework.http
+def official_api(request):
+    """Officials -> their agency's cases (public on Cloud Run; each request carries a Firebase ID token)."""
+    from pakn import runtime
+    from pakn.api import MAX_BODY_BYTES
+    from pakn.log import bind_trace
+
+    bind_trace(request.headers.get("X-Cloud-Trace-Context"), runtime.settings().google_cloud_project)
+    response = runtime.official_api().handle(
+        request.method,
+        request.path,
+        request.headers.get("Authorization"),
+        request.args.to_dict(),
+        _body(request, MAX_BODY_BYTES),
+    )
+    return response.body, response.status, response.headers
+
+
+@functions_framework.http
 def sweep_deadlines(request):
     """Cloud Scheduler -> here, hourly (OIDC, checked by Cloud Run IAM): reminders, escalations, updates."""
     from datetime import UTC, datetime

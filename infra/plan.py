@@ -402,7 +402,11 @@ def _function_steps(inputs: Inputs) -> list[Step]:
         if secrets:
             mounts = ",".join(f"{secret_mount(f)}={deploy.secrets[f].name}:latest" for f in secrets)
             command.append(f"--set-secrets={mounts}")
-        audience = "public" if function.public else "authenticated callers only"
+        audience = (
+            f"public, authenticates by {function.authentication} in code"
+            if function.public
+            else "IAM-authenticated callers only"
+        )
         steps.append(
             Step("functions", f"function {function.name} ({function.trigger}, {audience})", gcloud(*command))
         )

@@ -43,6 +43,24 @@ class CaseRouting(BaseModel):
     outside_body: str | None = None
 
 
+OfficialAction = Literal["accept", "answer", "transfer", "extend", "request_info", "resume"]
+
+
+class HistoryEntry(BaseModel):
+    """One official's action on the case (pakn.workflow). `request_id` is the client's: with the case and
+    the action it is the natural key, so a retried request finds its entry instead of acting again."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    action: OfficialAction
+    request_id: str
+    at: datetime
+    by: str
+    agency_id: str
+    to_agency_id: str | None = None
+    detail: str | None = None
+
+
 class Case(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -62,6 +80,16 @@ class Case(BaseModel):
     filed_at: datetime
     clock: CaseClock
     late_additions: list[str] = Field(default_factory=list)
+    # Officials' actions, oldest first, and what they decided.
+    history: list[HistoryEntry] = Field(default_factory=list)
+    answer_text: str | None = None
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    extension_reason: str | None = None
+
+    def entry(self, action: OfficialAction, request_id: str) -> HistoryEntry | None:
+        """The entry of an action already taken under this request id, if any."""
+        return next((e for e in self.history if e.action == action and e.request_id == request_id), None)
 
 
 def reserve_tracking_code(transaction, db, generate=new_tracking_code) -> str:
@@ -106,10 +134,32 @@ def recent_cases_of(transaction, db, citizen_id: str, limit: int = 5) -> list[Ca
     ]
 
 
-def add_late_text(transaction, db, agency_id: str, case_id: str, text: str) -> None:
+def add_late_text(transaction, reference, text: str) -> None:
     from google.cloud import firestore
 
-    transaction.update(
-        collections.agency_cases(db, agency_id).document(case_id),
-        {"late_additions": firestore.ArrayUnion([text])},
+    transaction.update(reference, {"late_additions": firestore.ArrayUnion([text])})
+
+
+def locate(transaction, db, agency_id: str, case_id: str):
+    """The snapshot of case `case_id`: looked for under `agency_id` first, then under any agency (it may have
+    been transferred, or belong to another one); None when no agency holds it."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    own = collections.agency_cases(db, agency_id).document(case_id).get(transaction=transaction)
+    if own.exists:
+        return own
+    query = (
+        db.collection_group(collections.CASES).where(filter=FieldFilter("case_id", "==", case_id)).limit(1)
     )
+    return next(iter(transaction.get(query) if transaction else query.stream()), None)
+
+
+def cases_of_agency(db, agency_id: str, status: CaseStatus | None, limit: int) -> list[Case]:
+    """An agency's cases, newest first (filtered by status: a composite index on the agency's collection)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = collections.agency_cases(db, agency_id)
+    if status:
+        query = query.where(filter=FieldFilter("status", "==", status))
+    query = query.order_by("filed_at", direction="DESCENDING").limit(limit)
+    return [Case.model_validate(snapshot.to_dict()) for snapshot in query.stream()]

@@ -17,13 +17,12 @@ from pakn.collections import document_id
 from pakn.commands import Command, parse_command
 from pakn.contact import has_phone, is_complete, parse_typed_contact
 from pakn.events import CitizenEvent, ContactDetails
-from pakn.outbound import OutboundMessage
+from pakn.outbound import TEXT_LIMIT, OutboundMessage
 from pakn.registry import load_registry
 from pakn.routing import route
 from pakn.workdays import local_date
 
 SUMMARY_CONTENT_CHARS = 700
-MAX_MESSAGE_CHARS = 2000  # Zalo's limit for one text message
 NAME_CHARS, ADDRESS_CHARS, PLACE_CHARS = 100, 200, 200
 NOT_MATERIAL = {"sticker", "gif"}
 # Shorter than this while a summary awaits 1/2/3, a message is an attempt at answering, not more content.
@@ -62,7 +61,7 @@ def summary(draft: Draft, contact: ContactDetails) -> str:
         "phone": contact.phone,
         "address": contact.address,
     }
-    room = MAX_MESSAGE_CHARS - len(messages.text("summary", content="", **values))
+    room = TEXT_LIMIT - len(messages.text("summary", content="", **values))
     content = draft.content
     limit = min(SUMMARY_CONTENT_CHARS, room)
     if len(content) > limit:
@@ -143,14 +142,15 @@ class Turn:
     def content(self) -> None:
         last = self.state.last_case
         if self.state.draft is None and last and self.event.occurred_at < last.filed_at and self.event.text:
-            # Written before the citizen confirmed, delivered after: it belongs to that case.
-            self.writes.append(
-                lambda: cases.add_late_text(
-                    self.transaction, self.db, last.agency_id, last.case_id, self.event.text
+            # Written before the citizen confirmed, delivered after: it belongs to that case, wherever it
+            # has been transferred since.
+            filed = cases.locate(self.transaction, self.db, last.agency_id, last.case_id)
+            if filed is not None:
+                self.writes.append(
+                    lambda: cases.add_late_text(self.transaction, filed.reference, self.event.text)
                 )
-            )
-            self.say("late_addition", code=last.tracking_code)
-            return
+                self.say("late_addition", code=last.tracking_code)
+                return
         draft = self.state.draft
         if draft is None:
             draft = self.state.draft = Draft(started_at=self.event.occurred_at)

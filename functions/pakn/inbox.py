@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pakn import collections
 from pakn.events import CitizenEvent
 from pakn.log import get_logger
-from pakn.outbound import Delivery, OutboundMessage, OutboundRequest
+from pakn.outbound import Delivery, OutboundMessage, OutboundRequest, queue
 
 log = get_logger("pakn.inbox")
 
@@ -53,7 +53,7 @@ class Inbox:
                     after=keys[index - 1] if index else None,
                     created_at=now,
                 )
-                transaction.create(collections.delivery(self._db, key), record.model_dump())
+                queue(transaction, self._db, record)
             transaction.set(
                 marker_ref,
                 {

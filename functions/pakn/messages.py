@@ -109,6 +109,16 @@ CATALOGUE: dict[str, str] = {
     "my_cases_line": "• {code}: {status}, gửi ngày {filed_date}",
     "no_cases": "Anh/chị chưa gửi phản ánh nào qua kênh này.",
     "attachment_received": "Đã nhận. Mời anh/chị nhắn nội dung mô tả vấn đề.",
+    # Officials' actions (pakn.workflow), to the citizen.
+    "answer": "Trả lời phản ánh {code} từ {agency}:\n{text}",
+    "transferred": (
+        "Phản ánh {code} đã được chuyển tới {agency} để giải quyết theo thẩm quyền.\n"
+        "Để xem tình trạng, nhắn: TRA CỨU {code}"
+    ),
+    "info_requested": (
+        "{agency} đề nghị anh/chị bổ sung thông tin cho phản ánh {code}:\n{question}\n"
+        "Anh/chị vui lòng nhắn trả lời tại đây."
+    ),
     # The deadline sweep (pakn.sweep), to the citizen: once when the answer is late, then every 7 days.
     "late_notice": (
         "Phản ánh {code} của anh/chị đã quá hạn trả lời. Cơ quan xử lý: {agency}. "

@@ -28,7 +28,7 @@ from pakn import collections
 from pakn.deadlines import Step
 from pakn.log import get_logger
 from pakn.officials import ChannelName, Role
-from pakn.outbound import Delivery, OutboundMessage, OutboundRequest
+from pakn.outbound import Delivery, OutboundMessage, OutboundRequest, queue
 from pakn.retention import Expiring
 from pakn.settings import Settings
 
@@ -162,7 +162,7 @@ class ZaloChannel:
             case_id=notification.case_id,
             created_at=notification.created_at,
         )
-        transaction.create(collections.delivery(self._db, notification.key), delivery.model_dump())
+        queue(transaction, self._db, delivery)
 
     def send(self, notification: Notification) -> ChannelResult:
         # Publishing again is harmless: the sender skips a delivery already sent.

@@ -11,14 +11,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pakn import collections
 from pakn.retention import Expiring
+
+# Zalo's limit for one text message.
+TEXT_LIMIT = 2000
 
 
 class OutboundMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["text", "image", "request_user_info"] = "text"
-    text: str | None = Field(default=None, max_length=2000)
+    text: str | None = Field(default=None, max_length=TEXT_LIMIT)
     image_url: str | None = None
     title: str | None = Field(default=None, max_length=100)
     subtitle: str | None = Field(default=None, max_length=500)
@@ -52,3 +56,9 @@ class OutboundRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     delivery_key: str = Field(min_length=1)
+
+
+def queue(transaction, db, delivery: Delivery) -> None:
+    """Records `delivery` in the transaction of the change that causes it; its key is published after the
+    commit (the outbox), and publishing it again is harmless."""
+    transaction.create(collections.delivery(db, delivery.key), delivery.model_dump())

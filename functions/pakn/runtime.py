@@ -108,3 +108,25 @@ def sweep():
     else:
         channels["email"] = email
     return Sweep(firestore_db(), channels)
+
+
+@cache
+def firebase_app():
+    """The Firebase Admin app that verifies officials' ID tokens (one per instance, named for this use)."""
+    import firebase_admin
+
+    config = settings()
+    project = config.firebase_auth_project or config.google_cloud_project
+    name = f"pakn-officials-{project}"
+    try:
+        return firebase_admin.get_app(name)
+    except ValueError:  # not initialised yet in this process
+        return firebase_admin.initialize_app(options={"projectId": project}, name=name)
+
+
+@cache
+def official_api():
+    from pakn.api import OfficialApi, firebase_verifier
+    from pakn.workflow import Workflow
+
+    return OfficialApi(Workflow(firestore_db(), publish_outbound), firebase_verifier(firebase_app()))

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
 
+    # The Firebase project whose Auth signs officials' ID tokens (official_api); unset: this project.
+    firebase_auth_project: str | None = None
+
     webhook_max_bytes: int = Field(default=64 * 1024, gt=0)
     # Zalo retries a failed delivery for about an hour with the original timestamp; older events are replays.
     webhook_replay_window_seconds: int = Field(default=3 * 3600, gt=0)

@@ -24,12 +24,19 @@ class _Frozen(BaseModel):
 class FunctionSpec(_Frozen):
     name: str
     trigger: Literal["http", "push", "schedule"]
-    public: bool = False
+    # Who checks the caller: Cloud Run's IAM (an identity token of an invoker), or the function's own code
+    # (Zalo's signature, a Firebase ID token), in which case Cloud Run lets every request through.
+    authentication: Literal["iam", "zalo_signature", "firebase_id_token"] = "iam"
     memory: str = "256Mi"
     timeout_seconds: int = 60
     # Instances kept warm: a cold start (imports, clients) can outlast a caller's deadline.
     min_instances: int = Field(default=0, ge=0)
     about: str
+
+    @property
+    def public(self) -> bool:
+        """Deployed --allow-unauthenticated: the function authenticates every request itself."""
+        return self.authentication != "iam"
 
 
 class TopicSpec(_Frozen):

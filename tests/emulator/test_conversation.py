@@ -252,3 +252,33 @@ def test_a_very_long_complaint_and_address_still_fit_one_summary(pipeline, fires
     pipeline.say(CITIZEN, "1")
     [case] = all_cases(firestore_db)
     assert len(case["content"]) > 3000  # the case keeps everything; only the summary is cut
+
+
+def test_a_message_written_before_filing_but_delivered_after_joins_the_case_wherever_it_went(
+    pipeline, firestore_db
+):
+    from pakn import runtime
+    from pakn.workflow import Actor, Workflow
+
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm")
+    pipeline.say(CITIZEN, "xong")
+    confirm = pipeline.zalo.text(CITIZEN, "1")
+    late = pipeline.zalo.text(CITIZEN, "Tôi nộp hồ sơ từ tháng 3")
+    late["timestamp"] = str(int(confirm["timestamp"]) - 2000)  # written before "1", delivered after it
+    assert pipeline.post(confirm).status_code == 200
+    pipeline.run()
+    pipeline.replies(CITIZEN)
+    [case] = all_cases(firestore_db)
+    Workflow(firestore_db, runtime.publish_outbound).transfer(
+        Actor("official-1", case["agency_id"]), case["case_id"], "move-1", "so-noi-vu"
+    )
+    pipeline.run()
+    pipeline.replies(CITIZEN)
+
+    assert pipeline.post(late).status_code == 200
+    pipeline.run()
+    assert pipeline.replies(CITIZEN) == [pipeline_text("late_addition", code=case["tracking_code"])]
+    [moved] = all_cases(firestore_db)
+    assert moved["agency_id"] == "so-noi-vu"
+    assert moved["late_additions"] == ["Tôi nộp hồ sơ từ tháng 3"]

@@ -60,13 +60,26 @@ def test_every_entry_point_in_main_is_declared_and_deployed_as_an_http_function(
         assert flag(command, "service-account") == email(service_account_id(name), PROJECT)
 
 
-def test_only_public_functions_allow_unauthenticated_calls(steps, inputs):
+# What each way of authenticating in code reads from the request: its entry point must read it.
+CHECKED_IN_CODE = {"zalo_signature": "X-ZEvent-Signature", "firebase_id_token": "Authorization"}
+
+
+def test_exactly_the_functions_authenticating_in_code_allow_unauthenticated_calls(steps, inputs, repo_root):
+    source = (repo_root / "functions" / "main.py").read_text(encoding="utf-8")
+    bodies = {
+        node.name: ast.get_source_segment(source, node)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    }
     for function in inputs.topology.functions:
         command = deploy_of(steps, function.name)
-        expected = "--allow-unauthenticated" if function.public else "--no-allow-unauthenticated"
-        assert expected in command
-    public = [s for s in steps if "--allow-unauthenticated" in s.command]
-    assert [flag(s.command, "entry-point") for s in public] == ["zalo_webhook"]
+        public = function.authentication != "iam"
+        assert ("--allow-unauthenticated" if public else "--no-allow-unauthenticated") in command
+        if public:
+            assert CHECKED_IN_CODE[function.authentication] in bodies[function.name], function.name
+    public = [flag(s.command, "entry-point") for s in steps if "--allow-unauthenticated" in s.command]
+    assert public == [f.name for f in inputs.topology.functions if f.authentication != "iam"]
+    assert set(public) == {"zalo_webhook", "official_api"}
 
 
 def test_every_worker_is_reached_by_its_trigger_with_an_oidc_identity(steps, inputs):
