@@ -46,6 +46,14 @@ class CaseRouting(BaseModel):
 OfficialAction = Literal["accept", "answer", "transfer", "extend", "request_info", "resume"]
 
 
+class CitizenInformation(BaseModel):
+    """What the citizen sent in answer to an official's request for information."""
+
+    text: str | None = None
+    media: list[Media] = Field(default_factory=list)
+    at: datetime
+
+
 class HistoryEntry(BaseModel):
     """One official's action on the case (pakn.workflow). `request_id` is the client's: with the case and
     the action it is the natural key, so a retried request finds its entry instead of acting again."""
@@ -80,6 +88,7 @@ class Case(BaseModel):
     filed_at: datetime
     clock: CaseClock
     late_additions: list[str] = Field(default_factory=list)
+    citizen_information: list[CitizenInformation] = Field(default_factory=list)
     # Officials' actions, oldest first, and what they decided.
     history: list[HistoryEntry] = Field(default_factory=list)
     answer_text: str | None = None
@@ -132,6 +141,21 @@ def recent_cases_of(transaction, db, citizen_id: str, limit: int = 5) -> list[Ca
     return [
         Case.model_validate(s.to_dict()) for s in (transaction.get(query) if transaction else query.stream())
     ]
+
+
+def add_citizen_information(
+    transaction, reference, information: CitizenInformation, clock: CaseClock, entry: HistoryEntry
+) -> None:
+    from google.cloud import firestore
+
+    transaction.update(
+        reference,
+        {
+            "citizen_information": firestore.ArrayUnion([information.model_dump()]),
+            "clock": clock.model_dump(),
+            "history": firestore.ArrayUnion([entry.model_dump()]),
+        },
+    )
 
 
 def add_late_text(transaction, reference, text: str) -> None:

@@ -82,6 +82,15 @@ class LastCase(BaseModel):
     filed_at: datetime
 
 
+class AwaitingInfo(BaseModel):
+    """An official asked this citizen for more about a case (the case's clock is frozen meanwhile): the
+    citizen's next message outside a draft is the answer."""
+
+    case_id: str
+    agency_id: str
+    tracking_code: str
+
+
 class CitizenState(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -91,6 +100,7 @@ class CitizenState(BaseModel):
     contact: ContactDetails | None = None
     draft: Draft | None = None
     last_case: LastCase | None = None
+    awaiting_info: AwaitingInfo | None = None
 
 
 # Written by the outbound sender, not by the conversation; cleared when the citizen writes again.

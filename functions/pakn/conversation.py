@@ -130,6 +130,8 @@ class Turn:
             self.place_answer()
         elif draft and draft.stage == "confirming":
             self.while_confirming()
+        elif draft is None and self.state.awaiting_info:
+            self.information_for_official()
         else:
             self.content()
 
@@ -161,6 +163,32 @@ class Turn:
             self.say("draft_started")
         else:
             self.say("draft_added")
+
+    def information_for_official(self) -> None:
+        """The citizen answers an official's question: it joins the case, and the case's clocks run again."""
+        asked = self.state.awaiting_info
+        self.state.awaiting_info = None
+        snapshot = cases.locate(self.transaction, self.db, asked.agency_id, asked.case_id)
+        case = cases.Case.model_validate(snapshot.to_dict()) if snapshot is not None else None
+        if case is None or case.status != "open" or case.clock.frozen_since is None:
+            self.content()  # the question no longer stands (answered, closed, or resumed by the official)
+            return
+        at = self.event.occurred_at
+        information = cases.CitizenInformation(text=self.event.text, media=list(self.event.media), at=at)
+        resumed = cases.HistoryEntry(
+            action="resume",
+            request_id=f"citizen:{self.event.event_id}",
+            at=at,
+            by="citizen",
+            agency_id=case.agency_id,
+        )
+        clock = deadlines.unfreeze(case.clock, at)
+        self.writes.append(
+            lambda: cases.add_citizen_information(
+                self.transaction, snapshot.reference, information, clock, resumed
+            )
+        )
+        self.say("information_received", code=case.tracking_code)
 
     def while_confirming(self) -> None:
         text = self.event.text

@@ -95,6 +95,9 @@ CATALOGUE: dict[str, str] = {
         "Tranh chấp, tố giác tội phạm: xin liên hệ UBND xã/phường hoặc công an nơi cư trú."
     ),
     "late_addition": "Đã bổ sung vào phản ánh {code}.",
+    "information_received": (
+        "Cảm ơn anh/chị. Thông tin đã được bổ sung vào phản ánh {code}; cơ quan xử lý sẽ tiếp tục giải quyết."
+    ),
     # Status.
     "status": (
         "Phản ánh {code}: {status}.\n"

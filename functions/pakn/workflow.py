@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from pakn import cases, collections, deadlines, messages
 from pakn.cases import Case, CaseStatus, HistoryEntry, OfficialAction
+from pakn.citizens import AwaitingInfo
 from pakn.errors import InvalidInput
 from pakn.log import get_logger
 from pakn.outbound import TEXT_LIMIT, Delivery, OutboundMessage, OutboundRequest, queue
@@ -67,6 +68,8 @@ class _Change:
     message: str | None = None
     to_agency: Agency | None = None
     entry: dict = field(default_factory=dict)
+    # Fields of the citizen's conversation state (citizens/{id}) that the action sets.
+    citizen_updates: dict = field(default_factory=dict)
 
 
 class Workflow:
@@ -176,7 +179,15 @@ class Workflow:
                 question=question,
             )
             clock = deadlines.freeze(case.clock, now, policy=self._policy)
-            return _Change({"clock": clock.model_dump()}, message=message, entry={"detail": question})
+            awaiting = AwaitingInfo(
+                case_id=case.case_id, agency_id=case.agency_id, tracking_code=case.tracking_code
+            )
+            return _Change(
+                {"clock": clock.model_dump()},
+                message=message,
+                entry={"detail": question},
+                citizen_updates={"awaiting_info": awaiting.model_dump()},
+            )
 
         return self._act(actor, case_id, "request_info", request_id, change)
 
@@ -186,7 +197,10 @@ class Workflow:
         def change(case: Case, now: datetime) -> _Change:
             if case.clock.frozen_since is None:
                 raise WrongState("not_waiting", "the case is not waiting for the citizen")
-            return _Change({"clock": deadlines.unfreeze(case.clock, now, policy=self._policy).model_dump()})
+            return _Change(
+                {"clock": deadlines.unfreeze(case.clock, now, policy=self._policy).model_dump()},
+                citizen_updates={"awaiting_info": None},
+            )
 
         return self._act(actor, case_id, "resume", request_id, change)
 
@@ -252,6 +266,10 @@ class Workflow:
                 transaction.update(
                     collections.tracking_code(self._db, case.tracking_code),
                     {"agency_id": change.to_agency.id},
+                )
+            if change.citizen_updates:
+                transaction.set(
+                    collections.citizen(self._db, case.citizen_id), change.citizen_updates, merge=True
                 )
             if change.message is not None:
                 delivery = Delivery(

@@ -282,3 +282,33 @@ def test_a_message_written_before_filing_but_delivered_after_joins_the_case_wher
     [moved] = all_cases(firestore_db)
     assert moved["agency_id"] == "so-noi-vu"
     assert moved["late_additions"] == ["Tôi nộp hồ sơ từ tháng 3"]
+
+
+def test_the_citizens_answer_to_an_officials_question_joins_the_case_and_restarts_its_clock(
+    pipeline, firestore_db
+):
+    from pakn import runtime
+    from pakn.workflow import Actor, Workflow
+
+    give_contact(pipeline)
+    pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm")
+    pipeline.say(CITIZEN, "xong")
+    pipeline.say(CITIZEN, "1")
+    [case] = all_cases(firestore_db)
+    Workflow(firestore_db, runtime.publish_outbound).request_info(
+        Actor("official-1", "so-y-te"), case["case_id"], "ask-1", "Anh/chị nộp hồ sơ ngày nào?"
+    )
+    pipeline.run()
+    assert "Anh/chị nộp hồ sơ ngày nào?" in pipeline.replies(CITIZEN)[0]
+    [frozen] = all_cases(firestore_db)
+    assert frozen["clock"]["frozen_since"] is not None
+
+    answered = pipeline.say(CITIZEN, "Tôi nộp ngày 3/3/2026")
+    assert answered == [pipeline_text("information_received", code=case["tracking_code"])]
+    [resumed] = all_cases(firestore_db)
+    assert resumed["clock"]["frozen_since"] is None
+    assert [info["text"] for info in resumed["citizen_information"]] == ["Tôi nộp ngày 3/3/2026"]
+    assert resumed["history"][-1]["by"] == "citizen"
+
+    # The question is answered: what the citizen writes next starts a new draft.
+    assert pipeline.say(CITIZEN, "Sở Tư pháp cấp lý lịch tư pháp chậm") == [pipeline_text("draft_started")]
