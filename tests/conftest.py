@@ -65,6 +65,37 @@ def auth_emulator(emulator_ports, tmp_path_factory) -> str:
         os.environ.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
 
 
+@pytest.fixture(scope="session")
+def sign_in(auth_emulator):
+    """Returns a function that creates an Auth-emulator user with custom `claims` (none when None) and
+    returns (uid, ID token): real tokens, as officials' browsers will send them."""
+    import firebase_admin
+    import requests
+    from firebase_admin import auth
+
+    from pakn_dev.emulators import DEV_PROJECT
+
+    app = firebase_admin.initialize_app(options={"projectId": DEV_PROJECT}, name=f"tests-{uuid.uuid4().hex}")
+    accounts = f"http://{auth_emulator}/identitytoolkit.googleapis.com/v1/accounts"
+
+    def token_for(claims: dict | None) -> tuple[str, str]:
+        email, password = f"{uuid.uuid4().hex[:10]}@pakn.local", "not-a-real-password"
+        created = requests.post(
+            f"{accounts}:signUp?key=demo", json={"email": email, "password": password}, timeout=10
+        ).json()
+        if claims:
+            auth.set_custom_user_claims(created["localId"], claims, app=app)
+        signed_in = requests.post(
+            f"{accounts}:signInWithPassword?key=demo",
+            json={"email": email, "password": password, "returnSecureToken": True},
+            timeout=10,
+        ).json()
+        return created["localId"], signed_in["idToken"]
+
+    yield token_for
+    firebase_admin.delete_app(app)
+
+
 @pytest.fixture
 def project_id(emulator_ports) -> str:
     """A project of this test's own: Firestore data and Pub/Sub topics are not shared with other tests."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import os
 import sys
 from datetime import UTC, datetime
 
@@ -69,10 +68,6 @@ class StructuredLogger:
         # Looked up on each call: whoever owns stdout now (the runtime, a test) gets the line.
         sys.stdout.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
         sys.stdout.flush()
-
-    def debug(self, message: str, **fields) -> None:
-        if os.environ.get("PAKN_DEBUG"):
-            self._write("DEBUG", message, fields)
 
     def info(self, message: str, **fields) -> None:
         self._write("INFO", message, fields)

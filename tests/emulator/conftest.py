@@ -72,6 +72,21 @@ class Pipeline:
         self.run()
         return self.replies(citizen_id)
 
+    def give_contact(self, citizen_id: str) -> list[str]:
+        """The citizen answers Zalo's contact-details form; returns what the OA answers."""
+        event = self.zalo.submit_info(citizen_id, "Nguyễn Văn An", "0912345678", "12 Hàng Bông")
+        assert self.post(event).status_code == 200
+        self.run()
+        return self.replies(citizen_id)
+
+    def file_case(self, citizen_id: str, text: str) -> list[str]:
+        """The citizen writes `text`, gives details through the form and confirms; returns the OA's answer
+        to the confirmation (the tracking code and the expected date)."""
+        self.say(citizen_id, text)
+        self.say(citizen_id, "xong")
+        self.give_contact(citizen_id)
+        return self.say(citizen_id, "1")
+
     # --- Pub/Sub -> workers ------------------------------------------------------------------------
 
     def pull(self) -> list[Delivery]:

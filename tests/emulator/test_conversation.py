@@ -53,13 +53,6 @@ def test_happy_path_files_a_case_at_the_competent_ward(pipeline, firestore_db):
     assert status[0].startswith(f"Phản ánh {code}: đang xử lý.")
 
 
-def give_contact(pipeline, citizen_id: str = CITIZEN) -> list[str]:
-    event = pipeline.zalo.submit_info(citizen_id, "Nguyễn Văn An", "0912345678", "12 Hàng Bông")
-    assert pipeline.post(event).status_code == 200
-    pipeline.run()
-    return pipeline.replies(citizen_id)
-
-
 def test_without_diacritics_and_with_teen_code_a_typed_contact_is_enough(pipeline, firestore_db):
     pipeline.say(
         CITIZEN,
@@ -80,7 +73,7 @@ def test_without_diacritics_and_with_teen_code_a_typed_contact_is_enough(pipelin
 
 
 def test_photos_files_and_location_join_the_draft_and_the_case(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(
         CITIZEN, "Bộ phận một cửa phường Cửa Nam trả hồ sơ cấp giấy phép xây dựng nhà ở quá hạn 2 tuần"
     )
@@ -111,7 +104,7 @@ def pipeline_text(key: str, **values) -> str:
 
 
 def test_an_edit_replaces_the_text_and_a_cancel_files_nothing(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề dược chậm")
     assert "Sở Y tế cấp chứng chỉ hành nghề dược chậm" in pipeline.say(CITIZEN, "xong")[0]
     assert pipeline.say(CITIZEN, "2") == [pipeline_text("edit_prompt")]
@@ -124,7 +117,7 @@ def test_an_edit_replaces_the_text_and_a_cancel_files_nothing(pipeline, firestor
 
 
 def test_a_second_case_reuses_contact_details_and_lists_both(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     for text in (
         "Sở Tài chính chậm cấp giấy chứng nhận đăng ký doanh nghiệp",
         "Sở Y tế chậm cấp chứng chỉ hành nghề",
@@ -147,7 +140,7 @@ def test_urban_problems_are_pointed_elsewhere_and_not_filed(pipeline, firestore_
 
 
 def test_police_matters_are_kept_for_the_office_to_forward(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "lam can cuoc cong dan cho con 3 thang chua co")
     pipeline.say(CITIZEN, "xong")
     filed = pipeline.say(CITIZEN, "1")[0]
@@ -158,7 +151,7 @@ def test_police_matters_are_kept_for_the_office_to_forward(pipeline, firestore_d
 
 
 def test_a_commune_procedure_without_a_place_is_asked_once_then_routed(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Tôi đi đăng ký khai tử cho bố mà cán bộ hẹn đi hẹn lại")
     assert pipeline.say(CITIZEN, "xong") == [pipeline_text("ask_place")]
     assert "Nhắn 1 để GỬI" in pipeline.say(CITIZEN, "phường Cửa Nam")[0]
@@ -169,7 +162,7 @@ def test_a_commune_procedure_without_a_place_is_asked_once_then_routed(pipeline,
 
 
 def test_an_unknown_place_goes_to_the_office_triage_desk(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Tôi đi đăng ký khai tử cho bố mà cán bộ hẹn đi hẹn lại")
     pipeline.say(CITIZEN, "xong")
     pipeline.say(CITIZEN, "chỗ gần nhà tôi")
@@ -205,12 +198,12 @@ def test_more_about_the_problem_while_details_are_awaited_is_kept(pipeline, fire
 
 
 def test_details_can_be_corrected_from_the_summary(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm")
     assert "Nguyễn Văn An" in pipeline.say(CITIZEN, "xong")[0]
     corrected = pipeline.say(CITIZEN, "Nguyễn Văn Ân, 0912345679, 14 Hàng Bông")[0]
     assert "Người gửi: Nguyễn Văn Ân, 0912345679" in corrected and "Nhắn 1 để GỬI" in corrected
-    formed = give_contact(pipeline)[0]  # the Zalo form again, while the summary waits
+    formed = pipeline.give_contact(CITIZEN)[0]  # the Zalo form again, while the summary waits
     assert "Người gửi: Nguyễn Văn An, 0912345678" in formed
     pipeline.say(CITIZEN, "1")
     [case] = all_cases(firestore_db)
@@ -218,7 +211,7 @@ def test_details_can_be_corrected_from_the_summary(pipeline, firestore_db):
 
 
 def test_a_location_pin_does_not_answer_where_but_is_kept(pipeline, firestore_db):
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Tôi đi đăng ký khai tử cho bố mà cán bộ hẹn đi hẹn lại")
     assert pipeline.say(CITIZEN, "xong") == [pipeline_text("ask_place")]
     pipeline.post(pipeline.zalo.location(CITIZEN, 21.0287, 105.8465))
@@ -260,7 +253,7 @@ def test_a_message_written_before_filing_but_delivered_after_joins_the_case_wher
     from pakn import runtime
     from pakn.workflow import Actor, Workflow
 
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm")
     pipeline.say(CITIZEN, "xong")
     confirm = pipeline.zalo.text(CITIZEN, "1")
@@ -290,7 +283,7 @@ def test_the_citizens_answer_to_an_officials_question_joins_the_case_and_restart
     from pakn import runtime
     from pakn.workflow import Actor, Workflow
 
-    give_contact(pipeline)
+    pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm")
     pipeline.say(CITIZEN, "xong")
     pipeline.say(CITIZEN, "1")

@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
 from pakn import collections
 from pakn_dev.emulators import DEV_PROJECT
@@ -18,33 +17,6 @@ pytestmark = pytest.mark.emulator
 CITIZEN = "7712345678901234567"
 WARD = "xa-00004"  # Phường Ba Đình, where the conversation files the case below
 OTHER_WARD = "xa-00008"
-
-
-@pytest.fixture(scope="module")
-def sign_in(auth_emulator):
-    """Returns a function that creates an Auth-emulator user with `claims` and returns (uid, ID token)."""
-    import firebase_admin
-    from firebase_admin import auth
-
-    app = firebase_admin.initialize_app(options={"projectId": DEV_PROJECT}, name=f"api-{uuid.uuid4().hex}")
-    accounts = f"http://{auth_emulator}/identitytoolkit.googleapis.com/v1/accounts"
-
-    def token_for(claims: dict | None) -> tuple[str, str]:
-        email, password = f"{uuid.uuid4().hex[:10]}@pakn.local", "not-a-real-password"
-        created = requests.post(
-            f"{accounts}:signUp?key=demo", json={"email": email, "password": password}, timeout=10
-        ).json()
-        if claims:
-            auth.set_custom_user_claims(created["localId"], claims, app=app)
-        signed_in = requests.post(
-            f"{accounts}:signInWithPassword?key=demo",
-            json={"email": email, "password": password, "returnSecureToken": True},
-            timeout=10,
-        ).json()
-        return created["localId"], signed_in["idToken"]
-
-    yield token_for
-    firebase_admin.delete_app(app)
 
 
 class Official:
@@ -88,14 +60,9 @@ def official_of(pipeline, sign_in, monkeypatch):
 
 def filed_case(pipeline, firestore_db) -> dict:
     """A case filed by the citizen through the conversation, at Phường Ba Đình; the citizen's replies read."""
-    pipeline.say(
+    pipeline.file_case(
         CITIZEN, "Tôi đi làm khai sinh cho con ở phường Trúc Bạch, quận Ba Đình mà cán bộ bắt bổ sung"
     )
-    pipeline.say(CITIZEN, "xong")
-    event = pipeline.zalo.submit_info(CITIZEN, "Nguyễn Văn An", "0912345678", "12 Hàng Bông")
-    assert pipeline.post(event).status_code == 200
-    pipeline.run()
-    pipeline.say(CITIZEN, "1")
     [case] = [s.to_dict() for s in firestore_db.collection_group("cases").stream()]
     assert case["agency_id"] == WARD
     return case

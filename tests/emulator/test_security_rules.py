@@ -6,7 +6,6 @@ The functions use the server SDK (IAM, not rules); these rules are what every ot
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -48,40 +47,13 @@ def guarded_firestore(tmp_path_factory) -> str:
         supervisor.stop_all()
 
 
-@pytest.fixture(scope="module")
-def sign_in(auth_emulator):
-    """Returns a function that creates an Auth-emulator user with `claims` and returns their ID token."""
-    import firebase_admin
-    from firebase_admin import auth
-
-    app = firebase_admin.initialize_app(options={"projectId": DEV_PROJECT}, name=f"rules-{uuid.uuid4().hex}")
-    accounts = f"http://{auth_emulator}/identitytoolkit.googleapis.com/v1/accounts"
-
-    def token_for(claims: dict | None) -> str:
-        email, password = f"{uuid.uuid4().hex[:10]}@pakn.local", "not-a-real-password"
-        created = requests.post(
-            f"{accounts}:signUp?key=demo", json={"email": email, "password": password}, timeout=10
-        ).json()
-        if claims:
-            auth.set_custom_user_claims(created["localId"], claims, app=app)
-        signed_in = requests.post(
-            f"{accounts}:signInWithPassword?key=demo",
-            json={"email": email, "password": password, "returnSecureToken": True},
-            timeout=10,
-        ).json()
-        return signed_in["idToken"]
-
-    yield token_for
-    firebase_admin.delete_app(app)
-
-
 def read(base: str, path: str, token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return requests.get(f"{base}/{path}", headers=headers, timeout=10).status_code
 
 
 def test_an_official_reads_their_own_agencys_cases(guarded_firestore, sign_in):
-    token = sign_in({"role": "official", "agency_id": "xa-00004"})
+    _, token = sign_in({"role": "official", "agency_id": "xa-00004"})
     assert read(guarded_firestore, CASE, token) == 200
     assert read(guarded_firestore, "agencies/xa-00004/cases", token) == 200
 
@@ -97,7 +69,7 @@ def test_an_official_reads_their_own_agencys_cases(guarded_firestore, sign_in):
     ],
 )
 def test_everyone_else_is_refused(guarded_firestore, sign_in, claims, path):
-    assert read(guarded_firestore, path, sign_in(claims)) == 403
+    assert read(guarded_firestore, path, sign_in(claims)[1]) == 403
 
 
 def test_without_a_token_nothing_is_readable(guarded_firestore):
