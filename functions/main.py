@@ -16,7 +16,7 @@ def _body(request, limit: int) -> bytes:
 def zalo_webhook(request):
     """Zalo -> us: verify, publish one normalised event, answer 200 within Zalo's 2 seconds."""
     from pakn import runtime
-    from pakn.log import bind_trace
+    from pakn.platform.log import bind_trace
 
     settings = runtime.settings()
     bind_trace(request.headers.get("X-Cloud-Trace-Context"), settings.google_cloud_project)
@@ -32,8 +32,8 @@ def zalo_webhook(request):
 def handle_zalo_event(request):
     """Push from the events topic: the citizen's conversation."""
     from pakn import runtime
-    from pakn.events import CitizenEvent
-    from pakn.push import handle_push
+    from pakn.intake.events import CitizenEvent
+    from pakn.platform.push import handle_push
 
     def handle(envelope):
         runtime.inbox().process(envelope.payload(CitizenEvent), runtime.conversation().apply)
@@ -46,8 +46,8 @@ def handle_zalo_event(request):
 def send_outbound(request):
     """Push from the outbound topic: send one reply to Zalo, once."""
     from pakn import runtime
-    from pakn.outbound import OutboundRequest
-    from pakn.push import handle_push
+    from pakn.delivery.outbox import OutboundRequest
+    from pakn.platform.push import handle_push
 
     def handle(envelope):
         runtime.sender().deliver(envelope.payload(OutboundRequest).delivery_key)
@@ -59,8 +59,9 @@ def send_outbound(request):
 @functions_framework.http
 def record_dead_letter(request):
     """Push from the dead-letter topic: keep the message and its reason where ops can see it."""
-    from pakn import dead_letters, runtime
-    from pakn.push import handle_push
+    from pakn import runtime
+    from pakn.platform import dead_letters
+    from pakn.platform.push import handle_push
 
     outcome = handle_push(
         request.get_data(),
@@ -75,8 +76,8 @@ def record_dead_letter(request):
 def official_api(request):
     """Officials -> their agency's cases (public on Cloud Run; each request carries a Firebase ID token)."""
     from pakn import runtime
-    from pakn.api import MAX_BODY_BYTES
-    from pakn.log import bind_trace
+    from pakn.officials.api import MAX_BODY_BYTES
+    from pakn.platform.log import bind_trace
 
     bind_trace(request.headers.get("X-Cloud-Trace-Context"), runtime.settings().google_cloud_project)
     response = runtime.official_api().handle(

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, model_validator
 
-from pakn.settings import Settings
-from pakn.topology import Topology
+from pakn.platform.settings import Settings
+from pakn.platform.topology import Topology
 
 DEPLOY_FILE = Path(__file__).with_name("deploy.json")
 # Cloud Run mounts each secret in a folder of its own; pakn.settings reads /etc/secrets/<field>/<field>.

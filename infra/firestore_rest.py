@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.action == "agencies":
         # The deploy runs from the repository root; the registry is part of the deployed package.
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functions"))
-        from pakn.registry import registry_documents
+        from pakn.routing.registry import registry_documents
 
         print(seed_documents(args.project, "agencies", list(registry_documents()), gcloud_call()))
     else:

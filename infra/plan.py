@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from infra import bundle
 from infra.config import PROJECT_VARIABLE, DeployConfig, load_deploy_config, secret_mount, service_account_id
 from infra.indexes import INDEXES_FILE
-from pakn.topology import SubscriptionSpec, Topology, load_topology
+from pakn.platform.topology import SubscriptionSpec, Topology, load_topology
 
 BUNDLE_DIR = "build/bundle"
 RULES_FILE = "infra/firestore.rules"

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pakn.classify import classify, load_classifier
-from pakn.text import normalise
+from pakn.routing.classify import classify, load_classifier
+from pakn.routing.text import normalise
 from pakn_dev.eval_classifier import DEFAULT_PATH, load_labelled
 
 MINIMUM_SECONDS = 1.0

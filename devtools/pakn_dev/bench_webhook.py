@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from pakn.topology import load_topology
+from pakn.platform.topology import load_topology
 from pakn_dev.emulators import (
     EmulatorPorts,
     client_environment,

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pakn.classify import classify
+from pakn.routing.classify import classify
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "labelled_messages.jsonl"
 TARGETS = {"kind_accuracy": 0.90, "agency_accuracy": 0.90}

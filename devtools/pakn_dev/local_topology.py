@@ -12,7 +12,7 @@ import contextlib
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 
-from pakn.topology import Topology
+from pakn.platform.topology import Topology
 
 
 def apply_topology(project: str, topology: Topology, function_urls: dict[str, str], pull_only: bool = False):

@@ -22,7 +22,7 @@ def dev_contacts(agency_id: str, index: int) -> dict[str, list[dict[str, str]]]:
 def seed(project: str) -> int:
     from google.cloud import firestore
 
-    from pakn.registry import registry_documents
+    from pakn.routing.registry import registry_documents
 
     db = firestore.Client(project=project)
     documents = [

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pakn.topology import load_topology
+from pakn.platform.topology import load_topology
 from pakn_dev.emulators import DEV_PROJECT, REPO, EmulatorPorts, client_environment, emulator_services
 from pakn_dev.processes import Service, Supervisor
 

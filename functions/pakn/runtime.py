@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from pakn.log import get_logger
-from pakn.settings import Settings, load_settings
-from pakn.topology import load_topology
+from pakn.platform.log import get_logger
+from pakn.platform.settings import Settings, load_settings
+from pakn.platform.topology import load_topology
 
 
 def settings() -> Settings:
@@ -19,7 +19,7 @@ def settings() -> Settings:
 
 @cache
 def publisher():
-    from pakn.pubsub import Publisher
+    from pakn.platform.pubsub import Publisher
 
     return Publisher(settings().google_cloud_project)
 
@@ -33,7 +33,7 @@ def firestore_db():
 
 @cache
 def webhook_receiver():
-    from pakn.webhook import WebhookReceiver
+    from pakn.intake.webhook import WebhookReceiver
 
     topic = load_topology().topic("events").name
 
@@ -52,7 +52,7 @@ def publish_outbound(request, citizen_id: str) -> str:
 
 def dead_letter_publisher():
     """What a push handler calls for a message that can never be processed."""
-    from pakn.push import dead_letter
+    from pakn.platform.push import dead_letter
 
     topic = load_topology().topic("dead_letters").name
     return lambda envelope, reason: dead_letter(publisher(), topic, envelope, reason)
@@ -60,16 +60,24 @@ def dead_letter_publisher():
 
 @cache
 def inbox():
-    from pakn.inbox import Inbox
+    from pakn.intake.inbox import Inbox
 
     return Inbox(firestore_db(), publish_outbound)
 
 
 @cache
 def conversation():
-    from pakn.conversation import Conversation
+    from pakn.conversation.service import Conversation
+    from pakn.conversation.turn import Dependencies
+    from pakn.routing.classify import classify
+    from pakn.routing.registry import load_registry
 
-    return Conversation(firestore_db(), settings().zalo_contact_form_image_url)
+    dependencies = Dependencies(
+        classify=classify,
+        registry=load_registry(),
+        contact_form_image_url=settings().zalo_contact_form_image_url,
+    )
+    return Conversation(firestore_db(), dependencies)
 
 
 @cache
@@ -90,15 +98,15 @@ def zalo_client():
 
 @cache
 def sender():
-    from pakn.sender import Sender
+    from pakn.delivery.sender import Sender
 
     return Sender(firestore_db(), zalo_client())
 
 
 @cache
 def sweep():
-    from pakn.notify import EmailChannel, ZaloChannel
-    from pakn.sweep import Sweep
+    from pakn.escalation.notify import EmailChannel, ZaloChannel
+    from pakn.escalation.sweep import Sweep
 
     channels = {"zalo": ZaloChannel(firestore_db(), publish_outbound)}
     email = EmailChannel.from_settings(settings())
@@ -126,7 +134,7 @@ def firebase_app():
 
 @cache
 def official_api():
-    from pakn.api import OfficialApi, firebase_verifier
-    from pakn.workflow import Workflow
+    from pakn.cases.workflow import Workflow
+    from pakn.officials.api import OfficialApi, firebase_verifier
 
     return OfficialApi(Workflow(firestore_db(), publish_outbound), firebase_verifier(firebase_app()))

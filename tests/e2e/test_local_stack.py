@@ -85,9 +85,9 @@ def test_a_signed_text_is_stored_and_acknowledged(running_stack):
     os.environ["FIRESTORE_EMULATOR_HOST"] = info.emulators["firestore"]
     from google.cloud import firestore
 
-    from pakn import collections
+    from pakn.platform import firestore_paths
 
-    stored = collections.inbound_event(
+    stored = firestore_paths.inbound_event(
         firestore.Client(project=info.project), response.json()["event_id"]
     ).get()
     assert stored.exists

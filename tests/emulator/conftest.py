@@ -29,7 +29,7 @@ class Delivery:
 def reset_runtime() -> None:
     """Forget every per-instance client and setting, as a new function instance would start."""
     from pakn import runtime
-    from pakn.settings import load_settings
+    from pakn.platform.settings import load_settings
 
     load_settings.cache_clear()
     for name in dir(runtime):
@@ -43,7 +43,7 @@ class Pipeline:
         import functions_framework
         from google.cloud import pubsub_v1
 
-        from pakn.topology import load_topology
+        from pakn.platform.topology import load_topology
         from pakn_dev.local_topology import apply_topology
 
         self.project = project

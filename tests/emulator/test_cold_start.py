@@ -21,7 +21,7 @@ SCRIPT = """
 import json, sys
 import functions_framework
 from pakn_dev.zalo_events import ZaloEventFactory
-from pakn.topology import load_topology
+from pakn.platform.topology import load_topology
 from pakn_dev.local_topology import apply_topology
 
 apply_topology(sys.argv[2], load_topology(), {}, pull_only=True)
@@ -56,12 +56,12 @@ def test_the_webhook_does_not_load_firestore_or_the_classifier(project_id):
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["status"] == 200
     loaded = set(report["loaded"])
-    assert "pakn.webhook" in loaded  # the measurement saw the webhook's own imports
+    assert "pakn.intake.webhook" in loaded  # the measurement saw the webhook's own imports
     for heavy in (
         "google.cloud.firestore",
-        "pakn.classify",
-        "pakn.registry",
-        "pakn.conversation",
+        "pakn.routing.classify",
+        "pakn.routing.registry",
+        "pakn.conversation.turn",
         "firebase_admin",
     ):
         assert heavy not in loaded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pakn import collections
+from pakn.platform import firestore_paths
 
 pytestmark = pytest.mark.emulator
 
@@ -46,7 +46,7 @@ def test_happy_path_files_a_case_at_the_competent_ward(pipeline, firestore_db):
     assert case["contact"]["phone"] == "0912345678"
     code = case["tracking_code"]
     assert code in filed[0]
-    stored = collections.agency_cases(firestore_db, "xa-00004").document(case["case_id"]).get()
+    stored = firestore_paths.agency_cases(firestore_db, "xa-00004").document(case["case_id"]).get()
     assert stored.exists
 
     status = pipeline.say(CITIZEN, f"tra cuu {code.lower()}")
@@ -98,7 +98,7 @@ def test_photos_files_and_location_join_the_draft_and_the_case(pipeline, firesto
 
 
 def pipeline_text(key: str, **values) -> str:
-    from pakn import messages
+    from pakn.domain import messages
 
     return messages.text(key, **values)
 
@@ -232,7 +232,7 @@ def test_stickers_get_no_answer_and_start_nothing(pipeline, firestore_db):
     pipeline.post(sticker)
     pipeline.run()
     assert pipeline.replies(CITIZEN) == []
-    assert collections.citizen(firestore_db, CITIZEN).get().get("draft") is None
+    assert firestore_paths.citizen(firestore_db, CITIZEN).get().get("draft") is None
 
 
 def test_a_very_long_complaint_and_address_still_fit_one_summary(pipeline, firestore_db):
@@ -251,7 +251,7 @@ def test_a_message_written_before_filing_but_delivered_after_joins_the_case_wher
     pipeline, firestore_db
 ):
     from pakn import runtime
-    from pakn.workflow import Actor, Workflow
+    from pakn.cases.workflow import Actor, Workflow
 
     pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm")
@@ -281,7 +281,7 @@ def test_the_citizens_answer_to_an_officials_question_joins_the_case_and_restart
     pipeline, firestore_db
 ):
     from pakn import runtime
-    from pakn.workflow import Actor, Workflow
+    from pakn.cases.workflow import Actor, Workflow
 
     pipeline.give_contact(CITIZEN)
     pipeline.say(CITIZEN, "Sở Y tế cấp chứng chỉ hành nghề chậm")

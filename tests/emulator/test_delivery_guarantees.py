@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from pakn import collections, messages
+from pakn.domain import messages
+from pakn.platform import firestore_paths
 
 pytestmark = pytest.mark.emulator
 
@@ -22,7 +23,7 @@ def test_a_zalo_retry_of_the_same_msg_id_is_answered_once(pipeline, firestore_db
     pipeline.run()
     replies = pipeline.replies(CITIZEN)
     assert replies == [messages.text("welcome"), messages.text("draft_started")]
-    state = collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    state = firestore_paths.citizen(firestore_db, CITIZEN).get().to_dict()
     assert len(state["draft"]["parts"]) == 1
 
 
@@ -53,7 +54,7 @@ def test_messages_delivered_out_of_order_keep_the_citizens_order(pipeline, fires
     for delivery in reversed(deliveries):
         pipeline.deliver(delivery)
     pipeline.run()
-    state = collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    state = firestore_paths.citizen(firestore_db, CITIZEN).get().to_dict()
     assert [part["text"] for part in state["draft"]["parts"]] == [
         first["message"]["text"],
         second["message"]["text"],
@@ -78,7 +79,7 @@ def test_a_zalo_outage_that_heals_delays_replies_without_losing_or_doubling_them
         messages.text("welcome"),
         messages.text("help"),
     ]
-    deliveries = [d.to_dict() for d in firestore_db.collection(collections.DELIVERIES).stream()]
+    deliveries = [d.to_dict() for d in firestore_db.collection(firestore_paths.DELIVERIES).stream()]
     assert {d["state"] for d in deliveries} == {"sent"}
     assert max(d["attempts"] for d in deliveries) >= 2
 
@@ -88,14 +89,14 @@ def test_an_unreachable_citizen_is_recorded_not_retried(pipeline, firestore_db):
     assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
     statuses = pipeline.run()
     assert 503 not in statuses and 500 not in statuses
-    deliveries = [d.to_dict() for d in firestore_db.collection(collections.DELIVERIES).stream()]
+    deliveries = [d.to_dict() for d in firestore_db.collection(firestore_paths.DELIVERIES).stream()]
     assert {(d["state"], d["last_error_code"]) for d in deliveries} == {("unreachable", -213)}
-    citizen = collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    citizen = firestore_paths.citizen(firestore_db, CITIZEN).get().to_dict()
     assert citizen["zalo_unreachable"]["code"] == -213
 
     pipeline.standin.control.set_user(CITIZEN, follower=True)
     pipeline.say(CITIZEN, "hướng dẫn")
-    assert "zalo_unreachable" not in collections.citizen(firestore_db, CITIZEN).get().to_dict()
+    assert "zalo_unreachable" not in firestore_paths.citizen(firestore_db, CITIZEN).get().to_dict()
 
 
 def test_a_message_that_can_never_be_processed_is_dead_lettered_with_its_reason(pipeline, firestore_db):
@@ -106,7 +107,7 @@ def test_a_message_that_can_never_be_processed_is_dead_lettered_with_its_reason(
     message_id = publisher.publish(topic, b'{"not": "an event"}').result()
     statuses = pipeline.run()
     assert statuses[0] == 200  # acknowledged: retrying could never help
-    [dead] = [d.to_dict() for d in firestore_db.collection(collections.DEAD_LETTERS).stream()]
+    [dead] = [d.to_dict() for d in firestore_db.collection(firestore_paths.DEAD_LETTERS).stream()]
     assert dead["reason"] == "data is not a valid CitizenEvent"
     assert dead["source_message_id"] == message_id
     assert json.loads(base64.b64decode(dead["data_base64"])) == {"not": "an event"}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pakn import collections
+from pakn.platform import firestore_paths
 from pakn_dev.emulators import DEV_PROJECT
 
 pytestmark = pytest.mark.emulator
@@ -44,7 +44,7 @@ class Official:
 def official_of(pipeline, sign_in, monkeypatch):
     """Returns the API as seen by an official with these claims (the Auth emulator runs as DEV_PROJECT)."""
     from pakn import runtime
-    from pakn.settings import load_settings
+    from pakn.platform.settings import load_settings
 
     monkeypatch.setenv("FIREBASE_AUTH_PROJECT", DEV_PROJECT)
     load_settings.cache_clear()
@@ -70,10 +70,11 @@ def filed_case(pipeline, firestore_db) -> dict:
 
 def written_case(firestore_db) -> dict:
     """A case written straight to Firestore, for tests about the API's edges rather than the conversation."""
-    from google.cloud import firestore
-
-    from pakn import cases, deadlines
-    from pakn.events import ContactDetails
+    from pakn.cases import case as cases
+    from pakn.cases.store import CaseStore
+    from pakn.deadlines import clock as deadlines
+    from pakn.domain.vocabulary import ContactDetails
+    from pakn.platform.unit_of_work import in_transaction
 
     now = datetime.now(UTC)
     case = cases.Case(
@@ -92,14 +93,12 @@ def written_case(firestore_db) -> dict:
         filed_at=now,
         clock=deadlines.start("procedure", "commune", now, WARD),
     )
-    firestore.transactional(lambda transaction: cases.file_case(transaction, firestore_db, case))(
-        firestore_db.transaction()
-    )
+    in_transaction(firestore_db, lambda uow: CaseStore(firestore_db).add(uow, case))
     return case.model_dump(mode="json")
 
 
 def stored(firestore_db, agency_id: str, case_id: str) -> dict | None:
-    return collections.agency_cases(firestore_db, agency_id).document(case_id).get().to_dict()
+    return firestore_paths.agency_cases(firestore_db, agency_id).document(case_id).get().to_dict()
 
 
 def test_an_official_lists_and_reads_their_own_agencys_cases_only(pipeline, firestore_db, official_of):
@@ -191,7 +190,7 @@ def test_a_transfer_moves_the_case_and_the_citizen_still_finds_it(pipeline, fire
     assert now_at["agency_name"] == "Sở Tư pháp" and now_at["level"] == "department"
     assert now_at["clock"]["agency"]["agency_id"] == "so-tu-phap"
     assert now_at["contact"] == case["contact"] and now_at["history"][0]["to_agency_id"] == "so-tu-phap"
-    assert collections.tracking_code(firestore_db, code).get().get("agency_id") == "so-tu-phap"
+    assert firestore_paths.tracking_code(firestore_db, code).get().get("agency_id") == "so-tu-phap"
 
     pipeline.run()
     [told] = pipeline.replies(CITIZEN)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from infra.firestore_rest import seed_documents
-from pakn.registry import registry_documents
+from pakn.routing.registry import registry_documents
 
 pytestmark = pytest.mark.emulator
 

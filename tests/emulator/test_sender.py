@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pakn import collections, messages
+from pakn.domain import messages
+from pakn.platform import firestore_paths
 
 pytestmark = pytest.mark.emulator
 
@@ -15,7 +16,7 @@ OAUTH_INVALID_REFRESH_TOKEN = -14014
 
 
 def deliveries(firestore_db) -> list[dict]:
-    return [d.to_dict() for d in firestore_db.collection(collections.DELIVERIES).stream()]
+    return [d.to_dict() for d in firestore_db.collection(firestore_paths.DELIVERIES).stream()]
 
 
 @pytest.mark.parametrize("omit", [["user_id"], ["message_id", "user_id"]])
@@ -57,6 +58,6 @@ def test_a_credentials_or_proxy_outage_delays_the_reply_and_never_discards_it(
     assert 503 in statuses  # handed back to Pub/Sub, not dead-lettered
     assert pipeline.replies(CITIZEN) == [messages.text("help")]
     assert {d["state"] for d in deliveries(firestore_db)} == {"sent"}
-    assert list(firestore_db.collection(collections.DEAD_LETTERS).stream()) == []
+    assert list(firestore_db.collection(firestore_paths.DEAD_LETTERS).stream()) == []
     if outage is refused_refresh:
         assert "an OA admin may have to re-authorise" in capsys.readouterr().out

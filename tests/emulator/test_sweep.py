@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pakn import cases, collections, deadlines, messages
-from pakn.deadlines import CaseClock, DeadlinePolicy, DeadlineRules
-from pakn.events import ContactDetails
-from pakn.notify import EmailChannel, ZaloChannel
-from pakn.sweep import Sweep
-from pakn.workdays import VIETNAM_TZ, default_calendar
+from pakn.cases import case as cases
+from pakn.deadlines import clock as deadlines
+from pakn.deadlines.clock import CaseClock, DeadlinePolicy, DeadlineRules
+from pakn.deadlines.workdays import VIETNAM_TZ, default_calendar
+from pakn.domain import messages
+from pakn.domain.vocabulary import ContactDetails
+from pakn.escalation.notify import EmailChannel, ZaloChannel
+from pakn.escalation.sweep import Sweep
+from pakn.platform import firestore_paths
 from pakn_dev.processes import free_port
 from pakn_dev.smtp_standin import SmtpStandin
 
@@ -86,13 +89,15 @@ def store(db, *filed: cases.Case) -> None:
     for first in range(0, len(filed), 500):  # Firestore's limit per batch
         batch = db.batch()
         for case in filed[first : first + 500]:
-            batch.set(collections.agency_cases(db, case.agency_id).document(case.case_id), case.model_dump())
+            batch.set(
+                firestore_paths.agency_cases(db, case.agency_id).document(case.case_id), case.model_dump()
+            )
         batch.commit()
 
 
 def change_clock(db, case: cases.Case, move) -> None:
     """What an official's action (transfer, wait, extension) does to the stored clock."""
-    ref = collections.agency_cases(db, case.agency_id).document(case.case_id)
+    ref = firestore_paths.agency_cases(db, case.agency_id).document(case.case_id)
     clock = CaseClock.model_validate(ref.get().get("clock"))
     ref.update({"clock": move(clock).model_dump()})
 
@@ -105,7 +110,7 @@ class Harness:
         self.smtp = smtp
         self.published: list[str] = []
         for agency_id, contacts in CONTACTS.items():
-            collections.agency(db, agency_id).set({"id": agency_id, "contacts": contacts})
+            firestore_paths.agency(db, agency_id).set({"id": agency_id, "contacts": contacts})
 
     def channels(self, smtp_port: int | None = None):
         return {
@@ -131,11 +136,11 @@ class Harness:
 
     def zalo(self) -> list[tuple[str, str]]:
         """Every Zalo message queued in the outbox: (recipient, text), in key order."""
-        found = [s.to_dict() for s in self.db.collection(collections.DELIVERIES).stream()]
+        found = [s.to_dict() for s in self.db.collection(firestore_paths.DELIVERIES).stream()]
         return [(d["citizen_id"], d["message"]["text"]) for d in sorted(found, key=lambda d: d["key"])]
 
     def notifications(self) -> list[dict]:
-        return [s.to_dict() for s in self.db.collection(collections.NOTIFICATIONS).stream()]
+        return [s.to_dict() for s in self.db.collection(firestore_paths.NOTIFICATIONS).stream()]
 
 
 def ladder(taken):
@@ -220,7 +225,7 @@ def test_a_case_transferred_twice_reminds_each_new_agency_and_not_the_old(harnes
     ]
     body = harness.smtp.messages[-1].get_content()
     assert "Cơ quan xử lý: Sở Tư pháp" in body and "(ngày 05/03/2026)" in body
-    stored = collections.agency_cases(firestore_db, "xa-00004").document(case.case_id).get().to_dict()
+    stored = firestore_paths.agency_cases(firestore_db, "xa-00004").document(case.case_id).get().to_dict()
     assert [(n["step"], n["role"], n["channel"]) for n in stored["notifications"]][-2:] == [
         ("remind", "handlers", "email"),
         ("breach", "handlers", "email"),
@@ -340,7 +345,7 @@ def test_a_case_scheduled_under_older_rules_is_rescheduled_not_read_every_hour(h
     report = harness.sweep(DUE_AT)
     assert (report.cases, report.steps, report.notifications) == (1, {}, {})
     assert harness.sweep(DUE_AT).cases == 0
-    stored = collections.agency_cases(firestore_db, "xa-00004").document("case-00000").get()
+    stored = firestore_paths.agency_cases(firestore_db, "xa-00004").document("case-00000").get()
     assert stored.get("clock.next_action_at") == clock.next_action_at
 
 
@@ -428,9 +433,9 @@ def test_the_scheduled_entry_point_sweeps_on_post_and_only_answers_a_get(pipelin
 
 def test_one_case_that_cannot_be_swept_does_not_stop_the_others(harness, firestore_db):
     store(firestore_db, *due_and_not_due(3, 0))  # two at Phường Ba Đình, one at Sở Y tế
-    collections.agency(firestore_db, "so-y-te").set({"id": "so-y-te", "contacts": {"lead": "nobody"}})
+    firestore_paths.agency(firestore_db, "so-y-te").set({"id": "so-y-te", "contacts": {"lead": "nobody"}})
     report = harness.sweep(DUE_AT)
     assert (report.cases, report.failed) == (3, 1)
     assert report.steps == {"escalate_lead": 2, "update_citizen": 2}
-    collections.agency(firestore_db, "so-y-te").set({"id": "so-y-te", "contacts": CONTACTS["so-y-te"]})
+    firestore_paths.agency(firestore_db, "so-y-te").set({"id": "so-y-te", "contacts": CONTACTS["so-y-te"]})
     assert harness.sweep(DUE_AT).steps == {"escalate_lead": 1, "update_citizen": 1}  # still due, swept now

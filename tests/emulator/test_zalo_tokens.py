@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
-from pakn.errors import ConfigurationError
+from pakn.domain.errors import ConfigurationError
 from pakn.zalo.client import ZaloClient, ZaloTokenUnavailable
 from pakn.zalo.tokens import FirestoreTokenStore, TokenUnavailable
 

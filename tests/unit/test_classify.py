@@ -2,7 +2,7 @@
 
 import pytest
 
-from pakn.classify import CLASSIFIER_VERSION, Classification, classify, load_classifier
+from pakn.routing.classify import CLASSIFIER_VERSION, Classification, classify, load_classifier
 from pakn_dev.eval_classifier import DEFAULT_PATH, evaluate, load_labelled
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pakn.commands import Command, parse_command
+from pakn.conversation.commands import Command, parse_command
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pakn.contact import has_phone, is_complete, normalise_phone, parse_typed_contact
-from pakn.events import ContactDetails
+from pakn.conversation.contact import has_phone, is_complete, normalise_phone, parse_typed_contact
+from pakn.domain.vocabulary import ContactDetails
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pakn import deadlines
-from pakn.deadlines import (
+from pakn.deadlines import clock as deadlines
+from pakn.deadlines.clock import (
     CaseClock,
     CaseClosed,
     DeadlinePolicy,
@@ -19,8 +19,8 @@ from pakn.deadlines import (
     ExtensionRefused,
     StageLimits,
 )
-from pakn.errors import ConfigurationError, PaknError
-from pakn.workdays import VIETNAM_TZ, WorkCalendar
+from pakn.deadlines.workdays import VIETNAM_TZ, WorkCalendar
+from pakn.domain.errors import ConfigurationError, PaknError
 
 RULES = {
     "limits": {

@@ -4,7 +4,7 @@ import string
 
 import pytest
 
-from pakn import messages
+from pakn.domain import messages
 
 
 @pytest.mark.parametrize("key", sorted(messages.CATALOGUE))

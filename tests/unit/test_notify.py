@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pakn import messages
-from pakn.errors import ConfigurationError
-from pakn.notify import EmailChannel, Notification
-from pakn.officials import DEFAULT_PLAN, EscalationPlan, Official, default_plan
-from pakn.settings import Settings
+from pakn.domain import messages
+from pakn.domain.errors import ConfigurationError
+from pakn.escalation.notify import EmailChannel, Notification
+from pakn.escalation.officials import DEFAULT_PLAN, EscalationPlan, Official, default_plan
+from pakn.platform.settings import Settings
 from pakn_dev.processes import free_port
 from pakn_dev.smtp_standin import SmtpStandin
 

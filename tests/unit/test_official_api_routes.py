@@ -2,9 +2,9 @@
 
 import pytest
 
-from pakn.api import OfficialApi
-from pakn.errors import Unauthorized
-from pakn.workflow import ActionResult, Actor
+from pakn.cases.workflow import ActionResult, Actor
+from pakn.domain.errors import Unauthorized
+from pakn.officials.api import OfficialApi
 
 
 class RecordingWorkflow:

@@ -14,7 +14,7 @@ import pytest
 
 from infra import bundle
 from infra.plan import BUNDLE_DIR, build_plan, load_inputs
-from pakn.topology import load_topology
+from pakn.platform.topology import load_topology
 
 pytestmark = pytest.mark.packaging
 

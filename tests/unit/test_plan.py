@@ -15,8 +15,8 @@ from infra import render
 from infra.config import DEPLOY_FILE, DeployConfig, secret_mount, service_account_id
 from infra.firestore_rest import release_rules, set_field_indexes
 from infra.plan import PUBSUB_AGENT, PUSHER, SCHEDULER, Inputs, build_plan, email, grants, load_inputs
-from pakn.settings import Settings
-from pakn.topology import ScheduleSpec, Topology, load_topology
+from pakn.platform.settings import Settings
+from pakn.platform.topology import ScheduleSpec, Topology, load_topology
 from pakn_dev import cli
 
 PROJECT = "demo-project"

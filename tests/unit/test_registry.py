@@ -2,7 +2,7 @@
 
 import pytest
 
-from pakn.registry import load_registry, registry_documents, resolve_place
+from pakn.routing.registry import load_registry, registry_documents, resolve_place
 
 DEPARTMENTS = {
     "so-noi-vu": "Sở Nội vụ",

@@ -11,9 +11,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from pakn.events import CitizenEvent
-from pakn.settings import Settings
-from pakn.webhook import WebhookReceiver
+from pakn.intake.events import CitizenEvent
+from pakn.intake.webhook import WebhookReceiver
+from pakn.platform.settings import Settings
 from pakn.zalo.signature import signature_header
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pakn.errors import ConfigurationError
-from pakn.workdays import VIETNAM_TZ, WorkCalendar, close_of_day, default_calendar, local_date
+from pakn.deadlines.workdays import VIETNAM_TZ, WorkCalendar, close_of_day, default_calendar, local_date
+from pakn.domain.errors import ConfigurationError
 
 calendar = default_calendar()
 
@@ -157,7 +157,7 @@ def test_between_is_antisymmetric_and_bounded_by_calendar_days(a, span):
 
 
 def test_citizens_are_not_messaged_at_night():
-    from pakn.workdays import VIETNAM_TZ, waking_hours
+    from pakn.deadlines.workdays import VIETNAM_TZ, waking_hours
 
     def hanoi(day: int, hour: int) -> datetime:
         return datetime(2026, 3, day, hour, 30, tzinfo=VIETNAM_TZ)

@@ -12,7 +12,7 @@ import pytest
 import requests
 from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
-from pakn import sender
+from pakn.delivery import sender
 from pakn.zalo import client as zalo_client
 from pakn.zalo.client import (
     ZaloClient,

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import TextIO
 
-from pakn.classify import classify
+from pakn.routing.classify import classify
 
 OUTPUT_FIELDS = ("kind", "level", "agency_id", "agency_name", "confidence", "evidence")
 

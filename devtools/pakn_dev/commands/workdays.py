@@ -10,7 +10,7 @@ import argparse
 import sys
 from datetime import date
 
-from pakn.workdays import default_calendar
+from pakn.deadlines.workdays import default_calendar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

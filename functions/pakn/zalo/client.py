@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import requests
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from pakn.errors import PaknError, TransientFailure
-from pakn.log import get_logger
+from pakn.domain.errors import PaknError, TransientFailure
+from pakn.platform.log import get_logger
 from pakn.zalo.tokens import FirestoreTokenStore, TokenPair, TokenStore, TokenUnavailable
 
 if TYPE_CHECKING:

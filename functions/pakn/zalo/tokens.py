@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel
 
-from pakn.errors import ConfigurationError, TransientFailure
-from pakn.log import get_logger
+from pakn.domain.errors import ConfigurationError, TransientFailure
+from pakn.platform.leases import held
+from pakn.platform.log import get_logger
 
 # Firestore's library (about 0.2 s of a cold start) is imported where a refresh uses it, so that importing
 # the Zalo client does not load it.
@@ -136,8 +137,7 @@ class FirestoreTokenStore:
         pair = _stored_pair(doc)
         if pair is not None and not self._stale(pair):
             return pair
-        lease_until = doc.get("lease_until")
-        if lease_until is not None and lease_until > self._clock():
+        if held(doc.get("lease_until"), self._clock()):
             return None
         refresh_token = doc.get("refresh_token") or self._initial_refresh_token
         if not refresh_token:

@@ -1,0 +1,353 @@
+"""The Case aggregate (hồ sơ phản ánh): everything stored about one filed item, and the only moves it makes.
+
+A case is filed by the conversation, acted on by officials (pakn.cases.workflow) and by the deadline sweep
+(pakn.escalation.sweep). Each of those asks the case for a transition here; a transition is pure: it takes
+the time and the policy as arguments, returns the new case together with what it causes (the history entry,
+the text the citizen must receive, the change to the citizen's conversation), and refuses a move the case
+cannot make with a typed `IllegalTransition`. Only `pakn.cases.store` reads and writes the document.
+
+The model declares every stored field (`extra="forbid"`), so a round trip through the store keeps all of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pakn.deadlines import clock as deadlines
+from pakn.deadlines.clock import CaseClock, DeadlinePolicy, Step
+from pakn.delivery.outbox import TEXT_LIMIT
+from pakn.domain import messages
+from pakn.domain.errors import PaknError
+from pakn.domain.vocabulary import ContactDetails, Kind, Level, Location, Media
+
+CaseStatus = Literal["open", "answered", "closed"]
+OfficialAction = Literal["accept", "answer", "transfer", "extend", "request_info", "resume"]
+
+
+class _Stored(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CaseRouting(_Stored):
+    """Why the case is where it is: the decision, the classifier's version and the words that decided it."""
+
+    outcome: str
+    reason: str
+    confidence: float
+    evidence: list[str]
+    classifier_version: str
+    classified_agency_id: str | None = None
+    outside_body: str | None = None
+
+
+class CitizenInformation(_Stored):
+    """What the citizen sent in answer to an official's request for information."""
+
+    text: str | None = None
+    media: list[Media] = Field(default_factory=list)
+    at: datetime
+
+
+class HistoryEntry(_Stored):
+    """One action on the case. `request_id` is the client's: with the case and the action it is the natural
+    key, so a retried request finds its entry instead of acting again."""
+
+    action: OfficialAction
+    request_id: str
+    at: datetime
+    by: str
+    agency_id: str
+    to_agency_id: str | None = None
+    detail: str | None = None
+
+
+class NotificationOnCase(_Stored):
+    """What the case keeps of a deadline notification: who was told what and when, and the record's key."""
+
+    key: str
+    step: Step
+    role: str
+    channel: str
+    message: str
+    created_at: datetime
+
+
+class AgencyRef(_Stored):
+    """The agency a case is filed with or moves to, as the registry names it."""
+
+    id: str
+    name: str
+    level: Level | None = None
+
+
+class IllegalTransition(PaknError):
+    """The case cannot make this move now (closed, already accepted, already extended, not waiting...).
+
+    `code` is stable: the officials' API and console show it."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class SameAgency(IllegalTransition):
+    """A transfer to the agency that already holds the case: the request is wrong, not the case's state."""
+
+    def __init__(self):
+        super().__init__("same_agency", "the case is already at this agency")
+
+
+class TextTooLong(PaknError):
+    """An official's text makes the citizen's message longer than Zalo takes in one message."""
+
+    def __init__(self, field_name: str, room: int):
+        super().__init__(f"{field_name} may have at most {room} characters here")
+        self.field_name = field_name
+        self.room = room
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A move's result: the new case, its history entry, and what it causes outside the case."""
+
+    case: Case
+    entry: HistoryEntry
+    # The text the citizen must receive (through the outbox), if any.
+    citizen_message: str | None = None
+    # The citizen's conversation: True when the case now waits for their answer, False when it no
+    # longer does, None when unchanged.
+    awaiting_citizen: bool | None = None
+
+
+class Case(_Stored):
+    case_id: str
+    tracking_code: str
+    citizen_id: str
+    status: CaseStatus = "open"
+    agency_id: str
+    agency_name: str
+    kind: Kind
+    level: Level
+    content: str
+    media: list[Media] = Field(default_factory=list)
+    location: Location | None = None
+    contact: ContactDetails
+    routing: CaseRouting
+    filed_at: datetime
+    clock: CaseClock
+    late_additions: list[str] = Field(default_factory=list)
+    citizen_information: list[CitizenInformation] = Field(default_factory=list)
+    # Actions on the case, oldest first, and what they decided.
+    history: list[HistoryEntry] = Field(default_factory=list)
+    # The deadline sweep's notifications about this case, oldest first.
+    notifications: list[NotificationOnCase] = Field(default_factory=list)
+    answer_text: str | None = None
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    extension_reason: str | None = None
+
+    # --- filing and the citizen -------------------------------------------------------------------
+
+    @classmethod
+    def file(
+        cls,
+        *,
+        case_id: str,
+        tracking_code: str,
+        citizen_id: str,
+        agency: AgencyRef,
+        kind: Kind,
+        level: Level,
+        content: str,
+        media: list[Media],
+        location: Location | None,
+        contact: ContactDetails,
+        routing: CaseRouting,
+        at: datetime,
+        policy: DeadlinePolicy | None = None,
+    ) -> Case:
+        """A new case at `agency`, whose clock starts at `at`."""
+        return cls(
+            case_id=case_id,
+            tracking_code=tracking_code,
+            citizen_id=citizen_id,
+            agency_id=agency.id,
+            agency_name=agency.name,
+            kind=kind,
+            level=level,
+            content=content,
+            media=media,
+            location=location,
+            contact=contact,
+            routing=routing,
+            filed_at=at,
+            clock=deadlines.start(kind, level, at, agency.id, policy=policy),
+        )
+
+    def add_late_text(self, text: str) -> Case:
+        """Text the citizen wrote before confirming that arrived after: it joins the case, once."""
+        if text in self.late_additions:
+            return self
+        return self.model_copy(update={"late_additions": [*self.late_additions, text]})
+
+    @property
+    def waiting_for_citizen(self) -> bool:
+        return self.status == "open" and self.clock.frozen_since is not None
+
+    def receive_information(
+        self, information: CitizenInformation, event_id: str, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """The citizen answers an official's question: it joins the case, and the case's clocks run again."""
+        if not self.waiting_for_citizen:
+            raise IllegalTransition("not_waiting", "the case is not waiting for the citizen")
+        entry = HistoryEntry(
+            action="resume",
+            request_id=f"citizen:{event_id}",
+            at=information.at,
+            by="citizen",
+            agency_id=self.agency_id,
+        )
+        case = self._with(
+            entry,
+            clock=deadlines.unfreeze(self.clock, information.at, policy=policy),
+            citizen_information=[*self.citizen_information, information],
+        )
+        return Transition(case, entry)
+
+    # --- officials' actions -----------------------------------------------------------------------
+
+    def entry(self, action: OfficialAction, request_id: str) -> HistoryEntry | None:
+        """The entry of an action already taken under this request id, if any."""
+        return next((e for e in self.history if e.action == action and e.request_id == request_id), None)
+
+    def accept(
+        self, by: str, request_id: str, at: datetime, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """Tiếp nhận: the agency takes the case on; its answer clock starts."""
+        self._require_open()
+        if self.clock.agency.stage == "answer":
+            raise IllegalTransition("already_accepted", "the case was already accepted")
+        entry = self._entry("accept", request_id, by, at)
+        return Transition(self._with(entry, clock=deadlines.accept(self.clock, at, policy=policy)), entry)
+
+    def answer(self, by: str, request_id: str, at: datetime, text: str) -> Transition:
+        """Trả lời: the agency's answer; it reaches the citizen, and the clocks stop."""
+        self._require_open()
+        message = _fitted("answer", "text", code=self.tracking_code, agency=self.agency_name, text=text)
+        entry = self._entry("answer", request_id, by, at)
+        case = self._with(
+            entry,
+            status="answered",
+            clock=deadlines.close(self.clock, at),
+            answer_text=text,
+            answered_at=at,
+            answered_by=by,
+        )
+        return Transition(case, entry, citizen_message=message)
+
+    def transfer(
+        self, by: str, request_id: str, at: datetime, to: AgencyRef, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """Chuyển: the case moves to the competent agency, whose own accept clock starts."""
+        self._require_open()
+        if to.id == self.agency_id:
+            raise SameAgency()
+        level = to.level or self.level
+        entry = self._entry("transfer", request_id, by, at, to_agency_id=to.id)
+        case = self._with(
+            entry,
+            agency_id=to.id,
+            agency_name=to.name,
+            level=level,
+            clock=deadlines.transfer(self.clock, to.id, at, level=level, policy=policy),
+        )
+        message = messages.text("transferred", code=self.tracking_code, agency=to.name)
+        return Transition(case, entry, citizen_message=message)
+
+    def extend(
+        self, by: str, request_id: str, at: datetime, reason: str, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """Gia hạn: the case's one extension moves both deadlines."""
+        self._require_open()
+        try:
+            clock = deadlines.extend(self.clock, at, policy=policy)
+        except deadlines.ExtensionRefused as exc:
+            raise IllegalTransition("extension_refused", str(exc)) from exc
+        entry = self._entry("extend", request_id, by, at, detail=reason)
+        return Transition(self._with(entry, clock=clock, extension_reason=reason), entry)
+
+    def request_info(
+        self, by: str, request_id: str, at: datetime, question: str, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """The agency asks the citizen for more: both clocks stop until the citizen answers."""
+        self._require_open()
+        if self.clock.frozen_since is not None:
+            raise IllegalTransition("already_waiting", "the case is already waiting for the citizen")
+        message = _fitted(
+            "info_requested", "question", code=self.tracking_code, agency=self.agency_name, question=question
+        )
+        entry = self._entry("request_info", request_id, by, at, detail=question)
+        case = self._with(entry, clock=deadlines.freeze(self.clock, at, policy=policy))
+        return Transition(case, entry, citizen_message=message, awaiting_citizen=True)
+
+    def resume(
+        self, by: str, request_id: str, at: datetime, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """The official resumes a case waiting for the citizen: the clocks run again, later by the wait."""
+        self._require_open()
+        if self.clock.frozen_since is None:
+            raise IllegalTransition("not_waiting", "the case is not waiting for the citizen")
+        entry = self._entry("resume", request_id, by, at)
+        case = self._with(entry, clock=deadlines.unfreeze(self.clock, at, policy=policy))
+        return Transition(case, entry, awaiting_citizen=False)
+
+    # --- the deadline sweep -----------------------------------------------------------------------
+
+    def rescheduled(self, policy: DeadlinePolicy | None = None) -> Case:
+        """The clock's next action as the current rules and calendar place it (they may have changed)."""
+        return self.model_copy(update={"clock": deadlines.rescheduled(self.clock, policy=policy)})
+
+    def record_steps(
+        self,
+        steps: list[Step],
+        notifications: list[NotificationOnCase],
+        at: datetime,
+        policy: DeadlinePolicy | None = None,
+    ) -> Case:
+        """The sweep took `steps` at `at` and sent `notifications`: both are kept, and the next step set."""
+        self._require_open()
+        clock = self.clock
+        for step in steps:
+            clock = deadlines.record(clock, step, at, policy=policy)
+        return self.model_copy(
+            update={"clock": clock, "notifications": [*self.notifications, *notifications]}
+        )
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self.status != "open":
+            raise IllegalTransition("case_closed", f"the case is {self.status}")
+
+    def _entry(
+        self, action: OfficialAction, request_id: str, by: str, at: datetime, **detail
+    ) -> HistoryEntry:
+        return HistoryEntry(
+            action=action, request_id=request_id, at=at, by=by, agency_id=self.agency_id, **detail
+        )
+
+    def _with(self, entry: HistoryEntry, **changes) -> Case:
+        return self.model_copy(update={**changes, "history": [*self.history, entry]})
+
+
+def _fitted(key: str, field_name: str, **values: str) -> str:
+    """The catalogue text `key`; refused when the official's `field_name` makes it longer than one message."""
+    text = messages.text(key, **values)
+    if len(text) > TEXT_LIMIT:
+        raise TextTooLong(field_name, TEXT_LIMIT - (len(text) - len(values[field_name])))
+    return text

@@ -1,0 +1,113 @@
+"""A citizen's conversation state (`citizens/{id}`, written only by pakn.citizens.store): greeted or not,
+contact details, the draft being written, whether Zalo can reach them.
+
+A draft (bản nháp) gathers several messages in a row into one item; its parts are kept in the order the
+citizen wrote them (by Zalo's timestamp), so a retried or reordered event lands in its place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pakn.domain.vocabulary import ContactDetails, Location, Media
+from pakn.intake.events import CitizenEvent
+
+DraftStage = Literal["collecting", "awaiting_place", "awaiting_contact", "confirming"]
+
+
+class DraftPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: str
+    occurred_at: datetime
+    text: str | None = None
+    media: list[Media] = Field(default_factory=list)
+    location: Location | None = None
+
+    @classmethod
+    def of(cls, event: CitizenEvent) -> DraftPart:
+        return cls(
+            event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            text=event.text,
+            media=list(event.media),
+            location=event.location,
+        )
+
+
+class Draft(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    started_at: datetime
+    stage: DraftStage = "collecting"
+    parts: list[DraftPart] = Field(default_factory=list)
+    place: str | None = None
+    place_asked: bool = False
+
+    def add(self, part: DraftPart) -> None:
+        if all(existing.event_id != part.event_id for existing in self.parts):
+            self.parts.append(part)
+            self.parts.sort(key=lambda p: p.occurred_at)
+
+    @property
+    def content(self) -> str:
+        return "\n".join(part.text for part in self.parts if part.text)
+
+    @property
+    def media(self) -> list[Media]:
+        return [media for part in self.parts for media in part.media]
+
+    @property
+    def location(self) -> Location | None:
+        return next((part.location for part in reversed(self.parts) if part.location), None)
+
+    def text_for_classification(self) -> str:
+        return "\n".join(filter(None, (self.content, self.place)))
+
+    def drop_text(self) -> None:
+        """For an edit: the citizen's new text replaces the old; photos, files and location stay."""
+        self.parts = [
+            part.model_copy(update={"text": None}) for part in self.parts if part.media or part.location
+        ]
+
+
+class LastCase(BaseModel):
+    """The citizen's latest filed case, where a message written before filing but delivered after goes."""
+
+    case_id: str
+    agency_id: str
+    tracking_code: str
+    filed_at: datetime
+
+
+class AwaitingInfo(BaseModel):
+    """An official asked this citizen for more about a case (the case's clock is frozen meanwhile): the
+    citizen's next message outside a draft is the answer."""
+
+    case_id: str
+    agency_id: str
+    tracking_code: str
+
+
+class Unreachable(BaseModel):
+    """Zalo refused to reach the citizen (blocked the OA, or outside the window): a delivery fact, set by
+    the sender and cleared when the citizen writes again."""
+
+    code: int | None = None
+    since: datetime
+
+
+class CitizenState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    citizen_id: str
+    greeted: bool = False
+    following: bool = True
+    contact: ContactDetails | None = None
+    draft: Draft | None = None
+    last_case: LastCase | None = None
+    awaiting_info: AwaitingInfo | None = None
+    zalo_unreachable: Unreachable | None = None

@@ -1,0 +1,53 @@
+"""The conversation's thin layer over Firestore: load what a turn needs, let it decide, commit what it
+decided, all inside the inbox's unit of work (the event's marker and replies commit with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pakn.cases.case import Case
+from pakn.cases.store import CaseStore
+from pakn.cases.tracking_code import new_tracking_code
+from pakn.citizens.store import CitizenStore
+from pakn.conversation.turn import Dependencies, take_turn
+from pakn.delivery.outbox import OutboundMessage
+from pakn.intake.events import CitizenEvent
+from pakn.platform.unit_of_work import UnitOfWork
+
+
+class _Lookups:
+    """The case look-ups of one turn, read through its unit of work (so in its transaction)."""
+
+    def __init__(self, store: CaseStore, uow: UnitOfWork, generate: Callable[[], str]):
+        self._store, self._uow, self._generate = store, uow, generate
+
+    def by_tracking_code(self, code: str) -> Case | None:
+        return self._store.find_by_tracking_code(self._uow, code)
+
+    def recent_of_citizen(self, citizen_id: str) -> list[Case]:
+        return self._store.recent_of_citizen(self._uow, citizen_id)
+
+    def locate(self, agency_id: str, case_id: str) -> Case | None:
+        return self._store.locate(self._uow, agency_id, case_id)
+
+    def new_tracking_code(self) -> str:
+        return self._store.reserve_tracking_code(self._uow, self._generate)
+
+
+class Conversation:
+    def __init__(self, db, dependencies: Dependencies, new_code: Callable[[], str] = new_tracking_code):
+        self._cases = CaseStore(db)
+        self._citizens = CitizenStore(db)
+        self._dependencies = dependencies
+        self._new_code = new_code
+
+    def apply(self, uow: UnitOfWork, event: CitizenEvent) -> list[OutboundMessage]:
+        state = self._citizens.load(uow, event.citizen_id)
+        result = take_turn(state, event, _Lookups(self._cases, uow, self._new_code), self._dependencies)
+        for case in result.filed:
+            self._cases.add(uow, case)
+        for before, after in result.changed:
+            self._cases.save(uow, before, after)
+        self._citizens.save(uow, result.state)
+        return result.replies

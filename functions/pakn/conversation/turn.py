@@ -1,0 +1,432 @@
+"""The citizen's conversation (hội thoại): what each event changes and what the OA answers, decided
+without Firestore.
+
+One event is one turn. The turn takes the citizen's state, the event and the case look-ups it may need
+(`CaseLookups`: by tracking code, the citizen's recent cases, one case wherever it now is, a fresh tracking
+code) and returns its decision (`TurnResult`): the citizen's new state, the replies, and the cases it files
+or changes. `pakn.conversation.service` loads the inputs and commits the result in one transaction. The
+Vietnamese the citizen sees comes from `pakn.domain.messages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from pakn.cases.case import AgencyRef, Case, CaseRouting, CitizenInformation, IllegalTransition
+from pakn.citizens.state import CitizenState, Draft, DraftPart, LastCase
+from pakn.conversation.commands import Command, parse_command
+from pakn.conversation.contact import has_phone, is_complete, parse_typed_contact
+from pakn.deadlines import clock as deadlines
+from pakn.deadlines.workdays import local_date
+from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage
+from pakn.domain import messages
+from pakn.domain.vocabulary import ContactDetails
+from pakn.intake.events import CitizenEvent
+from pakn.platform.firestore_paths import document_id
+from pakn.routing.classify import Classification
+from pakn.routing.registry import Registry
+from pakn.routing.route import route
+
+SUMMARY_CONTENT_CHARS = 700
+NAME_CHARS, ADDRESS_CHARS, PLACE_CHARS = 100, 200, 200
+NOT_MATERIAL = {"sticker", "gif"}
+# Shorter than this while a summary awaits 1/2/3, a message is an attempt at answering, not more content.
+CONFIRMING_CHATTER_WORDS = 4
+
+
+def _date(instant: datetime) -> str:
+    return local_date(instant).strftime("%d/%m/%Y")
+
+
+def _say(key: str, **values: object) -> OutboundMessage:
+    return OutboundMessage(text=messages.text(key, **values))
+
+
+def clipped(contact: ContactDetails) -> ContactDetails:
+    """Details short enough for a summary on a phone (and for Zalo's 2,000 characters)."""
+
+    def clip(value: str | None, limit: int) -> str | None:
+        return value.strip()[:limit] if value else value
+
+    return ContactDetails(
+        name=clip(contact.name, NAME_CHARS), phone=contact.phone, address=clip(contact.address, ADDRESS_CHARS)
+    )
+
+
+def summary(draft: Draft, contact: ContactDetails) -> str:
+    """The summary the citizen confirms, its content cut to fit one Zalo message."""
+    items = []
+    if draft.media:
+        items.append(messages.text("summary_files", count=len(draft.media)))
+    if draft.location:
+        items.append(messages.text("summary_location"))
+    values = {
+        "attachments": messages.text("summary_attachments", items=", ".join(items)) if items else "",
+        "name": contact.name,
+        "phone": contact.phone,
+        "address": contact.address,
+    }
+    room = TEXT_LIMIT - len(messages.text("summary", content="", **values))
+    content = draft.content
+    limit = min(SUMMARY_CONTENT_CHARS, room)
+    if len(content) > limit:
+        content = content[: limit - 1].rstrip() + "…"
+    return messages.text("summary", content=content, **values)
+
+
+class CaseLookups(Protocol):
+    """What a turn may need to know about cases; each is read only when the turn asks."""
+
+    def by_tracking_code(self, code: str) -> Case | None: ...
+
+    def recent_of_citizen(self, citizen_id: str) -> list[Case]: ...
+
+    def locate(self, agency_id: str, case_id: str) -> Case | None: ...
+
+    def new_tracking_code(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What every turn decides with: the classifier, the registry, the deadline policy, the form's picture."""
+
+    classify: Callable[[str], Classification]
+    registry: Registry
+    contact_form_image_url: str
+    policy: deadlines.DeadlinePolicy | None = None
+
+
+@dataclass
+class TurnResult:
+    """A turn's decision, for the service to commit: nothing here has been written yet."""
+
+    state: CitizenState
+    replies: list[OutboundMessage] = field(default_factory=list)
+    filed: list[Case] = field(default_factory=list)
+    # Cases the turn changed, as (read, changed).
+    changed: list[tuple[Case, Case]] = field(default_factory=list)
+    # The citizen wrote again (anything but leaving the OA): Zalo can reach them.
+    reachable_again: bool = True
+
+
+def take_turn(
+    state: CitizenState, event: CitizenEvent, cases: CaseLookups, dependencies: Dependencies
+) -> TurnResult:
+    """The decision of one event on one citizen's conversation."""
+    turn = Turn(state.model_copy(deep=True), event, cases, dependencies)
+    {
+        "follow": turn.follow,
+        "unfollow": turn.unfollow,
+        "contact": lambda: turn.contact(event.contact),
+        "message": turn.message,
+    }[event.type]()
+    turn.result.reachable_again = event.type != "unfollow"
+    if turn.result.reachable_again:
+        turn.result.state.zalo_unreachable = None
+    return turn.result
+
+
+class Turn:
+    """One event's effect on one citizen's conversation."""
+
+    def __init__(
+        self, state: CitizenState, event: CitizenEvent, cases: CaseLookups, dependencies: Dependencies
+    ):
+        self.state = state
+        self.event = event
+        self.cases = cases
+        self.dependencies = dependencies
+        self.result = TurnResult(state=state)
+        self.replies = self.result.replies
+
+    def say(self, key: str, **values: object) -> None:
+        self.replies.append(_say(key, **values))
+
+    def greet_once(self) -> None:
+        if not self.state.greeted:
+            self.state.greeted = True
+            self.say("welcome")
+
+    # --- events -----------------------------------------------------------------------------------
+
+    def follow(self) -> None:
+        self.state.following = True
+        if not self.state.greeted:
+            self.greet_once()
+            self.say("how_to_start")
+
+    def unfollow(self) -> None:
+        self.state.following = False
+
+    def contact(self, details: ContactDetails) -> None:
+        known = self.state.contact or ContactDetails()
+        self.state.contact = clipped(
+            ContactDetails(
+                name=details.name or known.name,
+                phone=details.phone or known.phone,
+                address=details.address or known.address,
+            )
+        )
+        draft = self.state.draft
+        # Waiting for these details, or showing a summary that must now show the new ones.
+        if draft and draft.stage in ("awaiting_contact", "confirming"):
+            self.review()
+        else:
+            self.say("contact_saved")
+
+    def message(self) -> None:
+        self.greet_once()
+        if self.event.text is None and self.event.location is None and not self.material_media():
+            return  # a sticker, a GIF or a business card: nothing to file, nothing to answer
+        draft = self.state.draft
+        command = parse_command(self.event.text, confirming=bool(draft and draft.stage == "confirming"))
+        if command:
+            self.command(command)
+        elif draft and draft.stage == "awaiting_contact" and self.event.text and not self.event.media:
+            self.typed_contact()
+        elif draft and draft.stage == "awaiting_place":
+            self.place_answer()
+        elif draft and draft.stage == "confirming":
+            self.while_confirming()
+        elif draft is None and self.state.awaiting_info:
+            self.information_for_official()
+        else:
+            self.content()
+
+    def material_media(self) -> list:
+        """Photos, videos, files and links: what can support a complaint (stickers and GIFs cannot)."""
+        return [media for media in self.event.media if media.type not in NOT_MATERIAL]
+
+    # --- content ----------------------------------------------------------------------------------
+
+    def content(self) -> None:
+        last = self.state.last_case
+        if self.state.draft is None and last and self.event.occurred_at < last.filed_at and self.event.text:
+            # Written before the citizen confirmed, delivered after: it belongs to that case, wherever it
+            # has been transferred since.
+            filed = self.cases.locate(last.agency_id, last.case_id)
+            if filed is not None:
+                self.result.changed.append((filed, filed.add_late_text(self.event.text)))
+                self.say("late_addition", code=last.tracking_code)
+                return
+        draft = self.state.draft
+        if draft is None:
+            draft = self.state.draft = Draft(started_at=self.event.occurred_at)
+        draft.add(DraftPart.of(self.event))
+        if not draft.content:
+            self.say("attachment_received")
+        elif self.event.text and draft.content == self.event.text:
+            self.say("draft_started")
+        else:
+            self.say("draft_added")
+
+    def information_for_official(self) -> None:
+        """The citizen answers an official's question: it joins the case, and the case's clocks run again."""
+        asked = self.state.awaiting_info
+        self.state.awaiting_info = None
+        case = self.cases.locate(asked.agency_id, asked.case_id)
+        information = CitizenInformation(
+            text=self.event.text, media=list(self.event.media), at=self.event.occurred_at
+        )
+        try:
+            if case is None:
+                raise IllegalTransition("case_not_found", "the case is gone")
+            transition = case.receive_information(
+                information, self.event.event_id, policy=self.dependencies.policy
+            )
+        except IllegalTransition:
+            self.content()  # the question no longer stands (answered, closed, or resumed by the official)
+            return
+        self.result.changed.append((case, transition.case))
+        self.say("information_received", code=case.tracking_code)
+
+    def while_confirming(self) -> None:
+        text = self.event.text
+        details = parse_typed_contact(text) if text and not self.event.media else None
+        if details:
+            # The citizen corrects their details from the summary.
+            self.state.contact = clipped(details)
+            self.review()
+            return
+        if text and len(text.split()) < CONFIRMING_CHATTER_WORDS and not self.event.media:
+            self.say("confirm_expected")
+            return
+        self.state.draft.add(DraftPart.of(self.event))
+        self.review()
+
+    def typed_contact(self) -> None:
+        details = parse_typed_contact(self.event.text)
+        if details:
+            self.state.contact = clipped(details)
+            self.review()
+        elif has_phone(self.event.text):
+            self.say("contact_incomplete")
+        else:
+            # More about the problem, not details: kept, and the details still asked for.
+            self.state.draft.add(DraftPart.of(self.event))
+            self.say("contact_still_needed")
+
+    def place_answer(self) -> None:
+        draft = self.state.draft
+        if self.event.media or self.event.location:
+            draft.add(DraftPart.of(self.event).model_copy(update={"text": None}))
+        if self.event.text:
+            draft.place = self.event.text[:PLACE_CHARS]
+            self.review()
+        else:
+            self.say("ask_place")
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    def command(self, command: Command) -> None:
+        getattr(self, f"command_{command.intent}")(command)
+
+    def command_help(self, command: Command) -> None:
+        self.say("help")
+
+    def command_cancel(self, command: Command) -> None:
+        if self.state.draft is None:
+            self.say("nothing_to_cancel")
+        else:
+            self.state.draft = None
+            self.say("cancelled")
+
+    def command_new(self, command: Command) -> None:
+        self.state.draft = None
+        self.say("new_draft")
+
+    def command_done(self, command: Command) -> None:
+        self.review()
+
+    def command_edit(self, command: Command) -> None:
+        self.state.draft.drop_text()
+        self.state.draft.stage = "collecting"
+        self.say("edit_prompt")
+
+    def command_confirm(self, command: Command) -> None:
+        self.file()
+
+    def command_lookup(self, command: Command) -> None:
+        case = self.cases.by_tracking_code(command.code)
+        # Another citizen's case is "not found": a code alone must not reveal someone else's case.
+        if case is None or case.citizen_id != self.state.citizen_id:
+            self.say("status_not_found", code=command.code)
+            return
+        self.say(
+            "status",
+            code=case.tracking_code,
+            status=messages.text(f"status.{case.status}"),
+            agency=case.agency_name,
+            filed_date=_date(case.filed_at),
+            due_date=_date(case.clock.overall_due_at),
+        )
+
+    def command_list(self, command: Command) -> None:
+        found = self.cases.recent_of_citizen(self.state.citizen_id)
+        if not found:
+            self.say("no_cases")
+            return
+        lines = "\n".join(
+            messages.text(
+                "my_cases_line",
+                code=case.tracking_code,
+                status=messages.text(f"status.{case.status}"),
+                filed_date=_date(case.filed_at),
+            )
+            for case in found
+        )
+        self.say("my_cases", lines=lines)
+
+    # --- review and filing ------------------------------------------------------------------------
+
+    def classification(self) -> Classification:
+        return self.dependencies.classify(self.state.draft.text_for_classification())
+
+    def review(self) -> None:
+        """After "XONG": what is still missing, in order (place, contact), or the summary to confirm."""
+        draft = self.state.draft
+        if draft is None or not draft.content:
+            self.say("draft_empty")
+            return
+        decision = route(self.classification(), place_asked=draft.place_asked)
+        if decision.outcome == "out_of_scope":
+            self.state.draft = None
+            self.say("out_of_scope")
+            return
+        if decision.outcome == "ask_place":
+            draft.stage, draft.place_asked = "awaiting_place", True
+            self.say("ask_place")
+            return
+        if not is_complete(self.state.contact):
+            draft.stage = "awaiting_contact"
+            self.say("need_contact")
+            self.replies.append(
+                OutboundMessage(
+                    kind="request_user_info",
+                    title=messages.text("contact_form_title"),
+                    subtitle=messages.text("contact_form_subtitle"),
+                    image_url=self.dependencies.contact_form_image_url,
+                )
+            )
+            return
+        draft.stage = "confirming"
+        self.replies.append(OutboundMessage(text=summary(draft, self.state.contact)))
+
+    def file(self) -> None:
+        draft = self.state.draft
+        classification = self.classification()
+        decision = route(classification, place_asked=True)
+        if decision.agency_id is None:
+            # The text changed its nature since the summary (an edit): review it again instead.
+            self.review()
+            return
+        now = self.event.occurred_at
+        level = classification.level or "city"
+        kind = classification.kind
+        agency = self.dependencies.registry.get(decision.agency_id)
+        case = Case.file(
+            case_id=document_id(f"case:{self.event.event_id}"),
+            tracking_code=self.cases.new_tracking_code(),
+            citizen_id=self.state.citizen_id,
+            agency=AgencyRef(id=agency.id, name=agency.name),
+            kind=kind,
+            level=level,
+            content=draft.content,
+            media=draft.media,
+            location=draft.location,
+            contact=self.state.contact,
+            routing=CaseRouting(
+                outcome=decision.outcome,
+                reason=decision.reason,
+                confidence=classification.confidence,
+                evidence=list(classification.evidence),
+                classifier_version=classification.version,
+                classified_agency_id=classification.agency_id,
+                outside_body=classification.outside_body,
+            ),
+            at=now,
+            policy=self.dependencies.policy,
+        )
+        self.result.filed.append(case)
+        self.state.draft = None
+        self.state.last_case = LastCase(
+            case_id=case.case_id, agency_id=case.agency_id, tracking_code=case.tracking_code, filed_at=now
+        )
+        limits = (self.dependencies.policy or deadlines.default_policy()).limits(kind, level)
+        values = {
+            "agency": case.agency_name,
+            "code": case.tracking_code,
+            "due_date": _date(case.clock.overall_due_at),
+            "days": limits.accept + limits.answer,
+        }
+        if decision.outcome == "outside":
+            self.say(
+                "filed_outside",
+                body=messages.text(f"outside_body.{classification.outside_body or 'unknown'}"),
+                **values,
+            )
+        else:
+            self.say("filed_triage" if decision.outcome == "triage" else "filed", **values)

@@ -1,0 +1,110 @@
+"""The normalised citizen event: what the webhook publishes on the events topic and the conversation reads.
+
+One shape for every Zalo event family the conversation acts on, keyed by a natural id (the Zalo `msg_id`
+where there is one), so a Zalo retry and a Pub/Sub redelivery are recognised as the same event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pakn.domain.vocabulary import ContactDetails, Location, Media, MediaType
+from pakn.zalo.events import (
+    FollowEvent,
+    OaEchoEvent,
+    SubmitInfoEvent,
+    UserActivityEvent,
+    UserMessageEvent,
+    ZaloEvent,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CitizenEvent(_Model):
+    event_id: str = Field(min_length=1)
+    event_name: str
+    type: Literal["message", "follow", "unfollow", "contact"]
+    citizen_id: str = Field(min_length=1)
+    occurred_at: datetime
+    text: str | None = None
+    media: tuple[Media, ...] = ()
+    location: Location | None = None
+    contact: ContactDetails | None = None
+
+
+def _occurred_at(timestamp_ms: str) -> datetime:
+    return datetime.fromtimestamp(int(timestamp_ms) / 1000, tz=UTC)
+
+
+def _from_message(event: UserMessageEvent) -> CitizenEvent:
+    media: list[Media] = []
+    location = None
+    for attachment in event.message.attachments:
+        payload = attachment.payload
+        if attachment.type == "location" and payload.coordinates:
+            location = Location(
+                latitude=payload.coordinates.latitude, longitude=payload.coordinates.longitude
+            )
+        elif attachment.type in MediaType.__args__ and payload.url:
+            media.append(
+                Media(type=attachment.type, url=payload.url, thumbnail=payload.thumbnail, name=payload.name)
+            )
+    return CitizenEvent(
+        event_id=event.message.msg_id,
+        event_name=event.event_name,
+        type="message",
+        citizen_id=event.sender.id,
+        occurred_at=_occurred_at(event.timestamp),
+        text=(event.message.text or "").strip() or None,
+        media=tuple(media),
+        location=location,
+    )
+
+
+def _from_follow(event: FollowEvent) -> CitizenEvent:
+    return CitizenEvent(
+        event_id=f"{event.event_name}:{event.follower.id}:{event.timestamp}",
+        event_name=event.event_name,
+        type=event.event_name,
+        citizen_id=event.follower.id,
+        occurred_at=_occurred_at(event.timestamp),
+    )
+
+
+def _from_submit_info(event: SubmitInfoEvent) -> CitizenEvent:
+    info = event.info
+    parts = info.full_address or info
+    address = ", ".join(
+        p.strip() for p in (parts.address, parts.ward, parts.district, parts.city) if p and p.strip()
+    )
+    return CitizenEvent(
+        event_id=f"user_submit_info:{event.sender.id}:{event.timestamp}",
+        event_name=event.event_name,
+        type="contact",
+        citizen_id=event.sender.id,
+        occurred_at=_occurred_at(event.timestamp),
+        contact=ContactDetails(
+            name=(info.name or "").strip() or None,
+            phone=(info.phone or "").strip() or None,
+            address=address or None,
+        ),
+    )
+
+
+def normalise(event: ZaloEvent) -> CitizenEvent | None:
+    """The citizen event, or None for events the conversation has no use for (receipts, our own echoes)."""
+    if isinstance(event, UserMessageEvent):
+        return _from_message(event)
+    if isinstance(event, FollowEvent):
+        return _from_follow(event)
+    if isinstance(event, SubmitInfoEvent):
+        return _from_submit_info(event)
+    if isinstance(event, OaEchoEvent | UserActivityEvent):
+        return None
+    raise TypeError(type(event).__name__)
