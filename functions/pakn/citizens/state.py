@@ -13,7 +13,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import ContactDetails, Location, Media
-from pakn.intake.events import CitizenEvent
 
 DraftStage = Literal["collecting", "awaiting_place", "awaiting_contact", "confirming"]
 
@@ -26,16 +25,6 @@ class DraftPart(BaseModel):
     text: str | None = None
     media: list[Media] = Field(default_factory=list)
     location: Location | None = None
-
-    @classmethod
-    def of(cls, event: CitizenEvent) -> DraftPart:
-        return cls(
-            event_id=event.event_id,
-            occurred_at=event.occurred_at,
-            text=event.text,
-            media=list(event.media),
-            location=event.location,
-        )
 
 
 class Draft(BaseModel):
@@ -92,6 +81,15 @@ class AwaitingInfo(BaseModel):
     tracking_code: str
 
 
+class FloodWindow(BaseModel):
+    """How many messages the citizen sent since `started_at` (pakn.conversation.limits), and whether they
+    were already asked to slow down in this window."""
+
+    started_at: datetime
+    messages: int
+    warned: bool = False
+
+
 class Unreachable(BaseModel):
     """Zalo refused to reach the citizen (blocked the OA, or outside the window): a delivery fact, set by
     the sender and cleared when the citizen writes again."""
@@ -111,3 +109,4 @@ class CitizenState(BaseModel):
     last_case: LastCase | None = None
     awaiting_info: AwaitingInfo | None = None
     zalo_unreachable: Unreachable | None = None
+    flood: FloodWindow | None = None

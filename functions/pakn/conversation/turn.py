@@ -19,6 +19,7 @@ from pakn.cases.case import AgencyRef, Case, CaseRouting, CitizenInformation, Il
 from pakn.citizens.state import CitizenState, Draft, DraftPart, LastCase
 from pakn.conversation.commands import Command, parse_command
 from pakn.conversation.contact import has_phone, is_complete, parse_typed_contact
+from pakn.conversation.limits import ConversationLimits, default_limits
 from pakn.deadlines import clock as deadlines
 from pakn.deadlines.workdays import local_date
 from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage
@@ -97,6 +98,7 @@ class Dependencies:
     registry: Registry
     contact_form_image_url: str
     policy: deadlines.DeadlinePolicy | None = None
+    limits: ConversationLimits = field(default_factory=default_limits)
 
 
 @dataclass
@@ -142,6 +144,17 @@ class Turn:
         self.result = TurnResult(state=state)
         self.replies = self.result.replies
 
+    def part(self) -> DraftPart:
+        """The event as a part of the draft."""
+        event = self.event
+        return DraftPart(
+            event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            text=event.text,
+            media=list(event.media),
+            location=event.location,
+        )
+
     def say(self, key: str, **values: object) -> None:
         self.replies.append(_say(key, **values))
 
@@ -178,6 +191,8 @@ class Turn:
             self.say("contact_saved")
 
     def message(self) -> None:
+        if self.flooding():
+            return
         self.greet_once()
         if self.event.text is None and self.event.location is None and not self.material_media():
             return  # a sticker, a GIF or a business card: nothing to file, nothing to answer
@@ -195,6 +210,25 @@ class Turn:
             self.information_for_official()
         else:
             self.content()
+
+    def flooding(self) -> bool:
+        """Past the flood limit: told once per window, and the message is not acted on."""
+        flood = self.dependencies.limits.flood
+        window = self.state.flood = flood.counted(self.state.flood, self.event.occurred_at)
+        if not flood.exceeded(window):
+            return False
+        if not window.warned:
+            self.state.flood = window.model_copy(update={"warned": True})
+            self.say("slow_down")
+        return True
+
+    def add_to_draft(self, part: DraftPart) -> bool:
+        """`part` joins the draft unless the draft is full, which the citizen is told."""
+        if not self.dependencies.limits.draft.fits(self.state.draft, part):
+            self.say("draft_full")
+            return False
+        self.state.draft.add(part)
+        return True
 
     def material_media(self) -> list:
         """Photos, videos, files and links: what can support a complaint (stickers and GIFs cannot)."""
@@ -215,7 +249,8 @@ class Turn:
         draft = self.state.draft
         if draft is None:
             draft = self.state.draft = Draft(started_at=self.event.occurred_at)
-        draft.add(DraftPart.of(self.event))
+        if not self.add_to_draft(self.part()):
+            return
         if not draft.content:
             self.say("attachment_received")
         elif self.event.text and draft.content == self.event.text:
@@ -254,8 +289,8 @@ class Turn:
         if text and len(text.split()) < CONFIRMING_CHATTER_WORDS and not self.event.media:
             self.say("confirm_expected")
             return
-        self.state.draft.add(DraftPart.of(self.event))
-        self.review()
+        if self.add_to_draft(self.part()):
+            self.review()
 
     def typed_contact(self) -> None:
         details = parse_typed_contact(self.event.text)
@@ -266,13 +301,13 @@ class Turn:
             self.say("contact_incomplete")
         else:
             # More about the problem, not details: kept, and the details still asked for.
-            self.state.draft.add(DraftPart.of(self.event))
-            self.say("contact_still_needed")
+            if self.add_to_draft(self.part()):
+                self.say("contact_still_needed")
 
     def place_answer(self) -> None:
         draft = self.state.draft
         if self.event.media or self.event.location:
-            draft.add(DraftPart.of(self.event).model_copy(update={"text": None}))
+            self.add_to_draft(self.part().model_copy(update={"text": None}))
         if self.event.text:
             draft.place = self.event.text[:PLACE_CHARS]
             self.review()

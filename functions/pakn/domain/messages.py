@@ -32,6 +32,14 @@ CATALOGUE: dict[str, str] = {
         "Khi đủ, nhắn XONG để xem lại trước khi gửi."
     ),
     "draft_added": "Đã bổ sung vào phản ánh đang soạn. Khi đủ, nhắn XONG.",
+    "draft_full": (
+        "Phản ánh đang soạn đã đủ dài nên tin vừa rồi chưa được thêm vào. "
+        "Anh/chị vui lòng nhắn XONG để xem lại và gửi, hoặc MỚI để soạn lại."
+    ),
+    "slow_down": (
+        "Anh/chị nhắn nhiều tin trong thời gian ngắn nên các tin vừa rồi chưa được ghi nhận. "
+        "Xin chờ một phút rồi nhắn tiếp."
+    ),
     "draft_empty": "Anh/chị chưa nhắn nội dung phản ánh. Mời anh/chị nhắn nội dung trước.",
     "need_contact": (
         "Theo quy định, phản ánh cần có họ tên, số điện thoại và địa chỉ của người gửi để cơ quan trả lời. "
