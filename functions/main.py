@@ -15,14 +15,22 @@ def _body(request, limit: int) -> bytes:
 @functions_framework.http
 def zalo_webhook(request):
     """Zalo -> us: verify, publish one normalised event, answer 200 within Zalo's 2 seconds."""
+    if request.method in ("GET", "HEAD"):
+        # Zalo's console checks that the URL answers before it saves it.
+        return {"status": "ok"}, 200
+    if request.method != "POST":
+        # Before anything is loaded or published: events come by POST only.
+        from pakn.platform.log import get_logger
+
+        get_logger("pakn.intake.webhook").warning("webhook rejected", code="method_not_allowed", status=405)
+        error = {"code": "method_not_allowed", "message": "Zalo's events are POSTed here; GET answers ok"}
+        return {"error": error}, 405, {"Allow": "GET, POST"}
+
     from pakn import runtime
     from pakn.platform.log import bind_trace
 
     settings = runtime.settings()
     bind_trace(request.headers.get("X-Cloud-Trace-Context"), settings.google_cloud_project)
-    if request.method == "GET":
-        # Zalo's console checks that the URL answers before it saves it.
-        return {"status": "ok"}, 200
     body = _body(request, settings.webhook_max_bytes)
     outcome = runtime.webhook_receiver().receive(body, request.headers.get("X-ZEvent-Signature"))
     return outcome.body, outcome.status
@@ -74,19 +82,26 @@ def record_dead_letter(request):
 
 @functions_framework.http
 def official_api(request):
-    """Officials -> their agency's cases (public on Cloud Run; each request carries a Firebase ID token)."""
-    from pakn import runtime
-    from pakn.officials.api import MAX_BODY_BYTES
-    from pakn.platform.log import bind_trace
+    """Officials -> their agency's cases (public on Cloud Run; each request carries a Firebase ID token).
 
-    bind_trace(request.headers.get("X-Cloud-Trace-Context"), runtime.settings().google_cloud_project)
-    response = runtime.official_api().handle(
-        request.method,
-        request.path,
-        request.headers.get("Authorization"),
-        request.args.to_dict(),
-        _body(request, MAX_BODY_BYTES),
-    )
+    Every answer is JSON: a failure here (a setting missing, a client that cannot be built) is a JSON 500
+    too, never the framework's page with the exception's text."""
+    from pakn.officials import api
+
+    try:
+        from pakn import runtime
+        from pakn.platform.log import bind_trace
+
+        bind_trace(request.headers.get("X-Cloud-Trace-Context"), runtime.settings().google_cloud_project)
+        response = runtime.official_api().handle(
+            request.method,
+            request.path,
+            request.headers.get("Authorization"),
+            request.args.to_dict(),
+            _body(request, api.MAX_BODY_BYTES),
+        )
+    except Exception as exc:
+        response = api.failure(exc)
     return response.body, response.status, response.headers
 
 
@@ -101,3 +116,28 @@ def sweep_deadlines(request):
         # The scheduler POSTs; a GET (the local stack's readiness probe) must not start a sweep.
         return {"status": "ok"}, 200
     return runtime.sweep().run(datetime.now(UTC)).model_dump(), 200
+
+
+@functions_framework.http
+def sweep_outbox(request):
+    """Cloud Scheduler -> here, every two minutes (OIDC): republishes every reply whose next attempt is due,
+    so a lost publish, a killed sender or a push subscription that gave up only delays it."""
+    from datetime import UTC, datetime
+
+    from pakn import runtime
+
+    if request.method != "POST":
+        # The scheduler POSTs; a GET (the local stack's readiness probe) must not start a sweep.
+        return {"status": "ok"}, 200
+    return runtime.outbox_sweep().run(datetime.now(UTC)).model_dump(), 200
+
+
+@functions_framework.http
+def official_console(request):
+    """Officials' browsers -> the console's pages (public on Cloud Run; each request carries a Firebase
+    session cookie, checked in code; every form a CSRF token)."""
+    from pakn import runtime
+    from pakn.platform.log import bind_trace
+
+    bind_trace(request.headers.get("X-Cloud-Trace-Context"), runtime.settings().google_cloud_project)
+    return runtime.official_console().handle(request)

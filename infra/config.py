@@ -9,10 +9,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, model_validator
 
+from pakn.officials.console.settings import ConsoleSettings
 from pakn.platform.settings import Settings
 from pakn.platform.topology import Topology
 
 DEPLOY_FILE = Path(__file__).with_name("deploy.json")
+# The officials' console's settings are its own, read from CONSOLE_* variables.
+CONSOLE_PREFIX = "console_"
 # Cloud Run mounts each secret in a folder of its own; pakn.settings reads /etc/secrets/<field>/<field>.
 SECRETS_ROOT = "/etc/secrets"
 # The plan sets it from --project; a declared value could only disagree.
@@ -100,7 +103,7 @@ def _check_environment(where: str, environment: dict[str, str], secrets: Collect
     """Each key must name a setting that is no secret (a secret in an environment variable leaks into crash
     dumps and `env` listings, and this one is in the repository), and each value must be one it accepts."""
     for key, value in environment.items():
-        field = Settings.model_fields.get(key.lower())
+        field = _setting(key)
         if key != key.upper() or field is None or key == PROJECT_VARIABLE:
             raise ValueError(f"{where}: {key} is not a setting the deploy may set (pakn.settings)")
         types = {field.annotation, *getattr(field.annotation, "__args__", ())}
@@ -115,6 +118,16 @@ def _check_environment(where: str, environment: dict[str, str], secrets: Collect
             TypeAdapter(Annotated[field.annotation, field]).validate_python(value)
         except ValidationError as exc:
             raise ValueError(f"{where}: {key}={value!r}: {exc.errors()[0]['msg']}") from exc
+
+
+def _setting(variable: str):
+    """The settings field an environment variable sets: pakn's own, or the console's (CONSOLE_*)."""
+    name = variable.lower()
+    if name in Settings.model_fields:
+        return Settings.model_fields[name]
+    if name.startswith(CONSOLE_PREFIX):
+        return ConsoleSettings.model_fields.get(name.removeprefix(CONSOLE_PREFIX))
+    return None
 
 
 def service_account_id(function: str) -> str:

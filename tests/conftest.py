@@ -1,5 +1,7 @@
-"""Test tiers: tests/unit need nothing; tests/emulator get the real emulators, started once per session
-by the fixtures below and stopped at its end; tests/e2e run the whole local stack as `make dev` does.
+"""Test tiers: tests/unit need nothing but Python and stay fast (`make test-unit`); tests/packaging build
+the deploy bundle into a clean virtualenv and check the plan against the installed gcloud CLI (slow, but
+offline); tests/emulator get the real emulators, started once per session by the fixtures below and
+stopped at its end; tests/e2e run the whole local stack as `make dev` does. `make test` runs them all.
 
 Tests isolate themselves by project id: each test gets its own Firestore database and Pub/Sub namespace.
 """
@@ -11,6 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
 from pakn_dev.emulators import EmulatorPorts, client_environment, emulator_services, missing_prerequisites
@@ -19,6 +23,20 @@ from pakn_dev.zalo_standin import StandinServer, make_app
 
 # Records every Firestore query the suite runs and fails the session if one lacks a declared index.
 pytest_plugins = ["query_recorder"]
+
+# Every property test (@given) runs under this profile: no per-example deadline and no too-slow health
+# check, because on a loaded machine (two cores shared with other work) they fail for the machine's sake,
+# not the code's; and the same examples on every run, so a failure reproduces. A test that wants more
+# examples says so with @hypothesis_settings(max_examples=...), which keeps the rest of this profile.
+hypothesis_settings.register_profile(
+    "pakn",
+    deadline=None,
+    derandomize=True,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+hypothesis_settings.load_profile("pakn")
 
 
 @pytest.fixture(scope="session")

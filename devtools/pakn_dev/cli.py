@@ -11,9 +11,12 @@ import sys
 COMMANDS = {
     "dev": "run the whole system locally on the emulators (what `make dev` runs)",
     "chat": "type as a citizen: signed webhook events to the local stack, the OA's replies printed",
-    "classify": "classify JSON lines {id, text} from stdin, one JSON line out per input",
+    "classify": "classify each TEXT argument, or JSON lines {id, text} from stdin; one JSON line out each",
     "workdays": "working-day arithmetic on Vietnam's calendar (the deadlines' own code)",
     "plan": "print, offline, every resource and command a deploy would create, in order",
+    "deliveries": "list the replies and dead letters that are stuck, and replay them (local or cloud)",
+    "officials": "officials' accounts: add, list, move, disable (on the Auth emulator, or --project)",
+    "agencies": "agency ids with their names, levels, former names and aliases; SEARCH as the console's",
 }
 
 

@@ -15,6 +15,8 @@ from pakn_dev.processes import Service
 REPO = Path(__file__).resolve().parents[2]
 FIREBASE_BIN = REPO / ".tools" / "node_modules" / ".bin" / "firebase"
 DEV_PROJECT = "demo-pakn"  # the demo- prefix keeps Firebase tools offline
+# The rules the cloud's Firestore enforces; `pakn dev` loads them too, so a browser on the machine meets them.
+FIRESTORE_RULES = REPO / "infra" / "firestore.rules"
 
 
 def _sdk_root() -> Path | None:
@@ -62,7 +64,9 @@ class EmulatorPorts:
 def emulator_services(
     ports: EmulatorPorts, work_dir: Path, auth: bool = True, firestore_rules: Path | None = None
 ) -> list[Service]:
-    """Without `firestore_rules`, the Firestore emulator lets any client do anything."""
+    """Without `firestore_rules`, the Firestore emulator lets any client do anything. With them it enforces
+    them on every client but the administrator (`Authorization: Bearer owner`, which the Python client sends
+    to an emulator), as the cloud enforces them on every client but the server SDK."""
     rules = [f"--rules={firestore_rules}"] if firestore_rules else []
     firestore = ["gcloud", "emulators", "firestore", "start", f"--host-port=127.0.0.1:{ports.firestore}"]
     services = [

@@ -1,8 +1,12 @@
 """Creates the declared topology (functions/pakn/config/topology.json) on the Pub/Sub emulator.
 
-Push subscriptions point at the local functions; the emulator stores the dead-letter and retry policies
-but does not enforce them (it redelivers forever), which is why handlers dead-letter poison messages
-themselves.
+Push subscriptions point at the local functions. The retry policy is handed over as declared (the emulator
+stores it, and redelivers about once a second whatever it says). The dead-letter policies are not: the
+emulator counts attempts against them, and when a message reaches its limit it fails while forwarding it
+(a NullPointerException in its log), after which its push threads for that subscription are gone and
+nothing is delivered there again. Nothing here needs them: handlers dead-letter what can never be
+processed themselves, and a reply whose pushes keep failing stays in the outbox, which the outbox sweep
+republishes (in the cloud the policies stay, as a last resort that the sweep does not depend on).
 """
 
 from __future__ import annotations
@@ -36,12 +40,7 @@ def apply_topology(project: str, topology: Topology, function_urls: dict[str, st
         }
         if sub.push_to and not pull_only:
             request["push_config"] = {"push_endpoint": function_urls[sub.push_to]}
-        dead_letter_topic = topology.dead_letter_topic_of(sub)
-        if sub.max_delivery_attempts and dead_letter_topic:
-            request["dead_letter_policy"] = {
-                "dead_letter_topic": publisher.topic_path(project, dead_letter_topic),
-                "max_delivery_attempts": sub.max_delivery_attempts,
-            }
+        # No dead_letter_policy: see above.
         with contextlib.suppress(AlreadyExists):
             subscriber.create_subscription(request=request)
     publisher.transport.close()

@@ -77,7 +77,7 @@ class Supervisor:
                         f"{service.name} exited with code {process.returncode}; "
                         f"see {self.log_dir / (service.name + '.log')}"
                     )
-                if _answers(service.url + service.ready_path):
+                if answers(service.url + service.ready_path):
                     pending.remove(service)
             if pending and time.monotonic() > deadline:
                 names = ", ".join(s.name for s in pending)
@@ -87,6 +87,13 @@ class Supervisor:
 
     def _process(self, service: Service) -> subprocess.Popen:
         return next(p for s, p in self.running if s is service)
+
+    def kill(self, service: Service) -> None:
+        """SIGKILL to one service's process group, as when its machine dies: no clean-up of any kind."""
+        process = self._process(service)
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+        self.running.remove((service, process))
 
     def stop_all(self, grace: float = 10.0) -> None:
         """SIGTERM to every process group, then SIGKILL to whatever is still there after `grace`."""
@@ -108,9 +115,10 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
         os.killpg(process.pid, sig)
 
 
-def _answers(url: str) -> bool:
+def answers(url: str, timeout: float = 1) -> bool:
+    """Any HTTP answer from `url`, error statuses included, within `timeout` seconds."""
     try:
-        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=timeout):  # noqa: S310 - loopback only
             return True
     except urllib.error.HTTPError:
         return True

@@ -20,6 +20,8 @@ class SmtpStandin:
         self.refuse = refuse
         self.port = free_port()
         self._received: list[EmailMessage] = []
+        # SMTP sessions opened (each connection greets once): how many connections the senders made.
+        self.sessions = 0
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -27,6 +29,12 @@ class SmtpStandin:
     def messages(self) -> list[EmailMessage]:
         with self._lock:
             return list(self._received)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -15,7 +15,10 @@ POST /_standin/users/<user_id>            {"follower": bool, "last_interaction_d
 POST /_standin/faults                     {"http_status": 503, "count": N} or {"error": -32, "count": N},
                                           optional "endpoint": "api" (default) or "oauth"; or
                                           {"omit": ["user_id"], "count": N}: the next N API calls,
-                                          if they succeed, answer without these fields of `data`
+                                          if they succeed, answer without these fields of `data`;
+                                          {"drop": ["error"], "count": N}: the next N successful answers
+                                          (API, or "endpoint": "oauth") lack these top-level fields,
+                                          e.g. "error" or "expires_in"
 POST /_standin/expire_tokens              every access token issued so far expires now
 POST /_standin/reset                      forget messages, users, faults, stats and the rate window
                                           (issued tokens stay valid, so a running stack keeps working)
@@ -140,13 +143,21 @@ class _Fault(BaseModel):
     error: Annotated[int, Field(lt=0)] | None = None
     # A success whose answer lacks parts of `data`: the client must still take it for a success.
     omit: Annotated[list[str], Field(min_length=1)] | None = None
+    # A success whose answer lacks top-level fields (`error` of a send, `expires_in` of a refresh): the
+    # work was done all the same, as Zalo's SDKs read such answers.
+    drop: Annotated[list[str], Field(min_length=1)] | None = None
     count: Annotated[int, Field(ge=1)] = 1
     endpoint: Literal["api", "oauth"] = "api"
 
+    @property
+    def trims(self) -> bool:
+        """The call is served as usual and only its answer is changed."""
+        return self.omit is not None or self.drop is not None
+
     @model_validator(mode="after")
     def _one_failure(self) -> _Fault:
-        if sum(kind is not None for kind in (self.http_status, self.error, self.omit)) != 1:
-            raise ValueError("give exactly one of http_status, error and omit")
+        if sum(kind is not None for kind in (self.http_status, self.error, self.omit, self.drop)) != 1:
+            raise ValueError("give exactly one of http_status, error, omit and drop")
         if self.omit is not None and self.endpoint != "api":
             raise ValueError("omit applies to API answers")
         return self
@@ -252,6 +263,16 @@ def _omitting(response: Response, fields: list[str]) -> Response:
     return jsonify(body)
 
 
+def _trimmed(response: Response, fault: _Fault) -> Response:
+    """`response` as `fault` changes a successful answer (an API success, or an issued pair)."""
+    if fault.omit is not None:
+        return _omitting(response, fault.omit)
+    body = response.get_json()
+    if body.get("error") == 0 or "access_token" in body:
+        body = {key: value for key, value in body.items() if key not in fault.drop}
+    return jsonify(body)
+
+
 def make_app(
     app_id: str,
     app_secret: str,
@@ -269,7 +290,7 @@ def make_app(
         with state.lock:
             state.stats["api_calls"] += 1
             fault = state.take_fault("api")
-            if fault is not None and fault.omit is None:
+            if fault is not None and not fault.trims:
                 return _fault_response(state, fault)
             if state.over_rate_limit():
                 return _api_error(state, -32)
@@ -277,14 +298,14 @@ def make_app(
             if code is not None:
                 return _api_error(state, code)
             response = handle()
-            return response if fault is None else _omitting(response, fault.omit)
+            return response if fault is None else _trimmed(response, fault)
 
     @app.post("/v4/oa/access_token")
     def access_token() -> Response:
         form = request.form
         with state.lock:
             fault = state.take_fault("oauth")
-            if fault is not None:
+            if fault is not None and not fault.trims:
                 return _fault_response(state, fault)
             if form.get("app_id") != state.app_id or not secrets.compare_digest(
                 request.headers.get("secret_key", ""), state.app_secret
@@ -302,9 +323,10 @@ def make_app(
             state.refresh_tokens[new_refresh] = now + REFRESH_TOKEN_TTL
             state.stats["refreshes"] += 1
         # Zalo sends expires_in as a string of seconds.
-        return jsonify(
+        issued = jsonify(
             access_token=new_access, refresh_token=new_refresh, expires_in=str(int(state.access_token_ttl))
         )
+        return issued if fault is None else _trimmed(issued, fault)
 
     @app.post("/v3.0/oa/message/cs")
     def message_cs() -> Response:
@@ -444,6 +466,7 @@ class StandinControl:
         http_status: int | None = None,
         error: int | None = None,
         omit: list[str] | None = None,
+        drop: list[str] | None = None,
         endpoint: str = "api",
     ) -> None:
         fault = {
@@ -452,6 +475,7 @@ class StandinControl:
             "http_status": http_status,
             "error": error,
             "omit": omit,
+            "drop": drop,
         }
         self._call("POST", "faults", json={k: v for k, v in fault.items() if v is not None})
 

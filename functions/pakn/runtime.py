@@ -77,7 +77,7 @@ def conversation():
         registry=load_registry(),
         contact_form_image_url=settings().zalo_contact_form_image_url,
     )
-    return Conversation(firestore_db(), dependencies)
+    return Conversation(firestore_db(), dependencies, announcer=announcer())
 
 
 @cache
@@ -100,13 +100,20 @@ def zalo_client():
 def sender():
     from pakn.delivery.sender import Sender
 
-    return Sender(firestore_db(), zalo_client())
+    return Sender(firestore_db(), zalo_client(), publish_outbound)
 
 
 @cache
-def sweep():
+def outbox_sweep():
+    from pakn.delivery.outbox import OutboxSweep
+
+    return OutboxSweep(firestore_db(), publish_outbound)
+
+
+@cache
+def notification_channels():
+    """How officials and citizens are told of deadlines and new work: Zalo, and e-mail when configured."""
     from pakn.escalation.notify import EmailChannel, ZaloChannel
-    from pakn.escalation.sweep import Sweep
 
     channels = {"zalo": ZaloChannel(firestore_db(), publish_outbound)}
     email = EmailChannel.from_settings(settings())
@@ -115,7 +122,21 @@ def sweep():
         get_logger("pakn.runtime").warning("e-mail channel disabled", reason="SMTP_HOST or SMTP_SENDER unset")
     else:
         channels["email"] = email
-    return Sweep(firestore_db(), channels)
+    return channels
+
+
+@cache
+def announcer():
+    from pakn.escalation.announce import Announcer
+
+    return Announcer(firestore_db(), notification_channels(), settings().console_url)
+
+
+@cache
+def sweep():
+    from pakn.escalation.sweep import Sweep
+
+    return Sweep(firestore_db(), notification_channels())
 
 
 @cache
@@ -133,8 +154,35 @@ def firebase_app():
 
 
 @cache
-def official_api():
+def workflow():
+    """Officials' actions, shared by the API and the console."""
     from pakn.cases.workflow import Workflow
+
+    return Workflow(firestore_db(), publish_outbound, announcer=announcer())
+
+
+@cache
+def official_api():
     from pakn.officials.api import OfficialApi, firebase_verifier
 
-    return OfficialApi(Workflow(firestore_db(), publish_outbound), firebase_verifier(firebase_app()))
+    return OfficialApi(workflow(), firebase_verifier(firebase_app()))
+
+
+@cache
+def official_console():
+    """The officials' console: the same workflow as the API, Firebase sessions, the console's settings."""
+    from datetime import timedelta
+
+    from pakn.officials.console.app import Console
+    from pakn.officials.console.session import Sessions
+    from pakn.officials.console.settings import load_console_settings
+
+    config = load_console_settings()
+    sessions = Sessions(firebase_app(), config.firebase_api_key, timedelta(minutes=config.session_minutes))
+    return Console(
+        db=firestore_db(),
+        workflow=workflow(),
+        sessions=sessions,
+        settings=config,
+        firebase_app=firebase_app(),
+    )

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from unittest import mock
 
 import pytest
 import requests
@@ -82,14 +83,14 @@ def test_a_signed_text_is_stored_and_acknowledged(running_stack):
     assert received[0]["body"]["recipient"] == {"user_id": citizen_id}
     assert received[0]["body"]["message"]["text"]
 
-    os.environ["FIRESTORE_EMULATOR_HOST"] = info.emulators["firestore"]
     from google.cloud import firestore
 
     from pakn.platform import firestore_paths
 
-    stored = firestore_paths.inbound_event(
-        firestore.Client(project=info.project), response.json()["event_id"]
-    ).get()
+    # This stack's emulator, for this read only: the next tests' clients must find the session's own.
+    with mock.patch.dict(os.environ, {"FIRESTORE_EMULATOR_HOST": info.emulators["firestore"]}):
+        client = firestore.Client(project=info.project)
+    stored = firestore_paths.inbound_event(client, response.json()["event_id"]).get()
     assert stored.exists
     assert stored.get("event")["citizen_id"] == citizen_id
 

@@ -3,12 +3,19 @@ filed through the citizen's real conversation, and the citizen's side read back 
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from pakn.officials.api import ACTIONS
 from pakn.platform import firestore_paths
 from pakn_dev.emulators import DEV_PROJECT
 
@@ -118,9 +125,10 @@ def test_an_official_lists_and_reads_their_own_agencys_cases_only(pipeline, fire
     assert read.get_json()["case"]["contact"]["phone"] == "0912345678"
 
     assert theirs.get("/cases?status=open").get_json() == {"cases": []}
+    # Another agency's case is answered as a missing one: nothing tells that it exists.
     refused = theirs.get(f"/cases/{case['case_id']}")
-    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "not_your_agency"
-    assert theirs.act(case["case_id"], "accept").status_code == 403
+    assert refused.status_code == 404 and refused.get_json()["error"]["code"] == "case_not_found"
+    assert theirs.act(case["case_id"], "accept").status_code == 404
     assert mine.get("/cases/nonexistent").get_json()["error"]["code"] == "case_not_found"
 
     anonymous = Official(mine.client, None, None)
@@ -198,7 +206,7 @@ def test_a_transfer_moves_the_case_and_the_citizen_still_finds_it(pipeline, fire
     status = pipeline.say(CITIZEN, f"tra cứu {code}")
     assert status[0].startswith(f"Phản ánh {code}: đang xử lý.") and "Cơ quan xử lý: Sở Tư pháp" in status[0]
 
-    assert ward.get(f"/cases/{case_id}").status_code == 403
+    assert ward.get(f"/cases/{case_id}").status_code == 404
     assert department.get(f"/cases/{case_id}").status_code == 200
     assert [c["case_id"] for c in department.get("/cases?status=open").get_json()["cases"]] == [case_id]
 
@@ -299,3 +307,285 @@ def test_bad_requests_get_a_clear_json_error(
     assert response.status_code == status
     assert response.get_json()["error"]["code"] == code
     assert stored(firestore_db, WARD, case["case_id"])["history"] == []
+
+
+# --- revocation, agencies, idempotency keys, odd ids ------------------------------------------------
+
+
+def emulator_token(uid: str, claims: dict) -> str:
+    """An ID token for `uid` with any `claims`, unsigned as the Auth emulator's own tokens are (the Admin SDK
+    refuses custom claims over 1,000 bytes, so some claims can only reach the API this way)."""
+    now = int(time.time())
+    payload = {
+        "iss": f"https://securetoken.google.com/{DEV_PROJECT}",
+        "aud": DEV_PROJECT,
+        "auth_time": now,
+        "user_id": uid,
+        "sub": uid,
+        "iat": now,
+        "exp": now + 3600,
+        "firebase": {"identities": {}, "sign_in_provider": "password"},
+        **claims,
+    }
+
+    def segment(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'none', 'typ': 'JWT'})}.{segment(payload)}."
+
+
+def test_an_official_disabled_or_revoked_as_the_runbook_says_is_refused_at_once(pipeline, official_of):
+    from firebase_admin import auth
+
+    from pakn import runtime
+
+    app = runtime.firebase_app()
+    removed, revoked, disabled = official_of(), official_of(), official_of()
+    for official in (removed, revoked, disabled):
+        assert official.get("/cases").status_code == 200
+    # Revocation counts in whole seconds: a token issued in the second of the revocation stays valid.
+    time.sleep(1.1)
+    auth.update_user(removed.uid, disabled=True, app=app)  # infra/RUNBOOK.md, "Removing one"
+    auth.revoke_refresh_tokens(removed.uid, app=app)
+    auth.revoke_refresh_tokens(revoked.uid, app=app)
+    auth.update_user(disabled.uid, disabled=True, app=app)
+
+    for official, code in (
+        (removed, "account_disabled"),
+        (revoked, "token_revoked"),
+        (disabled, "account_disabled"),
+    ):
+        for response in (official.get("/cases"), official.act("case-1", "accept")):
+            assert response.status_code == 401
+            assert response.get_json()["error"]["code"] == code
+
+
+def test_another_agencys_case_is_not_found_whatever_the_request_id(pipeline, firestore_db, official_of):
+    case = written_case(firestore_db)
+    case_id = case["case_id"]
+    mine, theirs = official_of(), official_of(agency_id=OTHER_WARD)
+    assert mine.act(case_id, "accept", "accept-1").status_code == 200
+
+    missing = theirs.get("/cases/case-missing").get_json()
+    assert missing["error"]["code"] == "case_not_found"
+    for response in (
+        theirs.get(f"/cases/{case_id}"),
+        theirs.act(case_id, "accept", "accept-1"),  # the id the other agency used
+        theirs.act(case_id, "accept", "accept-2"),
+        theirs.act(case_id, "answer", "accept-1", text="Trả lời"),
+        theirs.act("case-missing", "accept", "accept-1"),
+    ):
+        assert response.status_code == 404 and response.get_json() == missing
+    assert len(stored(firestore_db, WARD, case_id)["history"]) == 1
+
+
+def test_a_request_id_reused_with_another_body_is_a_conflict_and_the_same_body_is_a_retry(
+    pipeline, firestore_db, official_of
+):
+    case = written_case(firestore_db)
+    case_id = case["case_id"]
+    official = official_of()
+    pipeline.replies(CITIZEN)
+
+    question = "Anh/chị cho biết ngày nộp hồ sơ."
+    first = official.act(case_id, "request_info", "ask-1", question=question)
+    assert first.status_code == 200
+    assert official.act(case_id, "request_info", "ask-1", question=question).get_json() == first.get_json()
+    reused = official.act(case_id, "request_info", "ask-1", question="Một câu hỏi khác?")
+    assert reused.status_code == 409 and reused.get_json()["error"]["code"] == "request_id_reused"
+    changed_field = official.act(case_id, "request_info", "ask-1", question=question + " ")
+    assert changed_field.status_code == 409
+
+    # The first request's parameters are kept as a digest; the conflict changed nothing.
+    after = stored(firestore_db, WARD, case_id)
+    [entry] = after["history"]
+    assert entry["detail"] == question and len(entry["request_digest"]) == 64
+    assert "Một câu hỏi khác" not in json.dumps(after, ensure_ascii=False, default=str)
+    pipeline.run()
+    assert len(pipeline.replies(CITIZEN)) == 1
+
+    # An action without parameters: the same request_id again is a retry.
+    assert official.act(case_id, "resume", "resume-1").status_code == 200
+    assert official.act(case_id, "resume", "resume-1").status_code == 200
+
+
+def test_a_transfer_retried_by_its_official_after_it_moved_is_still_a_retry(
+    pipeline, firestore_db, official_of
+):
+    case = written_case(firestore_db)
+    case_id = case["case_id"]
+    ward = official_of()
+    moved = ward.act(case_id, "transfer", "move-1", to_agency_id="so-tu-phap")
+    assert moved.status_code == 200
+    assert ward.act(case_id, "transfer", "move-1", to_agency_id="so-tu-phap").get_json() == moved.get_json()
+    elsewhere = ward.act(case_id, "transfer", "move-1", to_agency_id="so-xay-dung")
+    assert elsewhere.status_code == 409 and elsewhere.get_json()["error"]["code"] == "request_id_reused"
+    # A colleague at the ward did not act on it: for them the case is elsewhere, so not found.
+    colleague = official_of()
+    assert colleague.act(case_id, "transfer", "move-1", to_agency_id="so-tu-phap").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/cases/__x__"),
+        ("GET", "/cases/__name__"),
+        ("POST", "/cases/__x__/accept"),
+        ("GET", "/cases/."),
+        ("GET", "/cases/" + "a" * 1600),
+        ("POST", "/cases/" + "a" * 101 + "/accept"),
+    ],
+)
+def test_ids_firestore_reserves_name_no_case(pipeline, official_of, method, path):
+    official = official_of()
+    response = official.client.open(
+        path, method=method, data="{}", headers=official.headers(), content_type="application/json"
+    )
+    assert response.status_code == 404 and response.is_json
+    assert response.get_json()["error"]["code"] == "case_not_found"
+
+
+@pytest.mark.parametrize(
+    "agency_id", ["__x__", "..", ".", "a" * 1600, "xa-00004/cases/x", "xa/../xa-00004", "xa-99999", " "]
+)
+def test_claims_naming_no_agency_of_the_registry_are_refused_on_every_route(
+    pipeline, firestore_db, official_of, agency_id
+):
+    case = written_case(firestore_db)
+    uid = official_of().uid
+    headers = {"Authorization": f"Bearer {emulator_token(uid, {'role': 'official', 'agency_id': agency_id})}"}
+    client = pipeline.clients["official_api"]
+    for response in (
+        client.get("/cases", headers=headers),
+        client.get("/cases?status=open", headers=headers),
+        client.get(f"/cases/{case['case_id']}", headers=headers),
+        client.post(f"/cases/{case['case_id']}/accept", json={"request_id": "r1"}, headers=headers),
+    ):
+        assert response.status_code == 403 and response.is_json
+        assert response.get_json()["error"]["code"] == "unknown_agency"
+    assert stored(firestore_db, WARD, case["case_id"])["history"] == []
+
+
+def test_an_unsigned_token_of_the_emulator_is_what_the_api_takes(pipeline, firestore_db, official_of):
+    """The helper above makes tokens the API accepts like the emulator's own (so the refusals above are
+    about the claims, not the token)."""
+    case = written_case(firestore_db)
+    uid = official_of().uid
+    token = emulator_token(uid, {"role": "official", "agency_id": WARD})
+    response = pipeline.clients["official_api"].get(
+        f"/cases/{case['case_id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+
+
+# --- whatever arrives, a JSON answer and never a 5xx ---------------------------------------------------
+
+# functions-framework answers these itself before any entry point runs (HTML 404s; a `//` in a path is
+# redirected by Flask's router): nothing in official_api sees them.
+FRAMEWORK_PATHS = {"/robots.txt", "/favicon.ico"}
+# Weighted towards what gets past the router and the token check, where the API's own work starts.
+fuzz_methods = st.sampled_from(
+    ["GET"] * 4 + ["POST"] * 4 + ["PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "FOO"]
+)
+# Paths and queries carry any text; JSON bodies also lone surrogates (JSON escapes them: "\ud800").
+odd_strings = st.text(max_size=20)
+json_strings = st.text(alphabet=st.characters(exclude_categories=()), max_size=20)
+fuzz_segments = st.sampled_from(
+    ["cases", "{case}", "__x__", "__.*__", ".", "..", "a" * 1600, "a/b", "%2F", "\x00", "é", *ACTIONS]
+) | odd_strings.filter(bool)
+fuzz_ids = st.sampled_from(["{case}"] * 4 + ["__x__", "__.*__", ".", "..", "a" * 1600, "a/b"]) | fuzz_segments
+# Most paths are the API's routes with odd ids in them, so that most examples get past the router.
+fuzz_paths = st.one_of(
+    st.tuples(st.just("cases"), fuzz_ids, st.sampled_from([*ACTIONS]) | fuzz_segments).map(list),
+    st.tuples(st.just("cases"), fuzz_ids).map(list),
+    st.just(["cases"]),
+    st.lists(fuzz_segments, max_size=4),
+)
+fuzz_query = st.dictionaries(
+    st.sampled_from(["status", "limit", "x"]) | st.text(max_size=5),
+    st.sampled_from(["open", "answered", "lost", "0", "1", "100", "101", "-1", "1e3", ""]) | odd_strings,
+    max_size=3,
+)
+fuzz_agencies = st.sampled_from(
+    [WARD, WARD, OTHER_WARD, "so-tu-phap", "__x__", "..", ".", "a" * 1600, "a/b", "", None, 7, ["x"]]
+) | st.text(max_size=20)
+fuzz_values = json_strings | st.sampled_from(["", " ", "ok", "a" * 2001, WARD, "so-tu-phap"]) | st.integers()
+fuzz_json = st.dictionaries(
+    st.sampled_from(["request_id", "text", "to_agency_id", "reason", "question", "x"]),
+    fuzz_values | st.sampled_from(["r1", "r2", "bad id!"]),
+    max_size=4,
+).map(lambda body: json.dumps(body).encode())
+fuzz_bodies = fuzz_json | st.binary(max_size=64) | st.just(b"")
+
+
+@pytest.fixture
+def fuzz_target(pipeline, firestore_db, official_of):
+    """One case and one Auth-emulator user for all of a fuzz test's examples (examples may accept, answer or
+    move the case; their tokens differ only in their claims)."""
+    return pipeline.clients["official_api"], written_case(firestore_db)["case_id"], official_of().uid
+
+
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    method=fuzz_methods,
+    parts=fuzz_paths,
+    query=fuzz_query,
+    body=fuzz_bodies,
+    role=st.sampled_from(["official"] * 6 + ["citizen", None, 1]),
+    agency_id=fuzz_agencies,
+    authorization=st.sampled_from(["token"] * 6 + ["none", "garbage", "basic"]),
+)
+def test_any_request_gets_a_json_answer_and_never_a_5xx(
+    fuzz_target, method, parts, query, body, role, agency_id, authorization
+):
+    client, case_id, uid = fuzz_target
+    path = "/" + "/".join(quote(case_id if p == "{case}" else p, safe="") for p in parts)
+    assume(path not in FRAMEWORK_PATHS)
+    claims = {
+        key: value for key, value in {"role": role, "agency_id": agency_id}.items() if value is not None
+    }
+    headers = {
+        "token": {"Authorization": f"Bearer {emulator_token(uid, claims)}"},
+        "none": {},
+        "garbage": {"Authorization": "Bearer not.a.token"},
+        "basic": {"Authorization": "Basic dXNlcjpwYXNz"},
+    }[authorization]
+    response = client.open(
+        path, method=method, query_string=query, data=body, headers=headers, content_type="application/json"
+    )
+    assert response.status_code < 500, response.get_data()[:300]
+    assert response.mimetype == "application/json"
+    if method == "HEAD":
+        return
+    answer = response.get_json()
+    assert isinstance(answer, dict)
+    if response.status_code >= 400:
+        assert set(answer) == {"error"} and set(answer["error"]) == {"code", "message"}
+    if response.status_code == 405:
+        assert response.headers["Allow"] in {"GET", "POST"}
+
+
+def test_new_work_is_announced_at_once_to_the_agency_that_receives_it(pipeline, firestore_db, official_of):
+    ward_handler, health_handler = "9100000000000000004", "9100000000000000005"
+    for agency_id, zalo_user_id in ((WARD, ward_handler), ("so-y-te", health_handler)):
+        firestore_paths.agency(firestore_db, agency_id).set(
+            {"id": agency_id, "contacts": {"handlers": [{"zalo_user_id": zalo_user_id}]}}
+        )
+    case = filed_case(pipeline, firestore_db)
+    pipeline.run()
+    [told] = pipeline.replies(ward_handler)
+    assert told.startswith(f"[PAKN] Phản ánh mới {case['tracking_code']} gửi tới Phường Ba Đình")
+    assert f"/phan-anh/{case['case_id']}" not in told  # no console address configured: no broken link
+    assert [n["step"] for n in stored(firestore_db, WARD, case["case_id"])["notifications"]] == ["announce"]
+
+    assert official_of().act(case["case_id"], "transfer", to_agency_id="so-y-te").status_code == 200
+    pipeline.run()
+    [moved] = pipeline.replies(health_handler)
+    assert moved.startswith(f"[PAKN] Phản ánh mới {case['tracking_code']} gửi tới Sở Y tế")
+    assert pipeline.replies(ward_handler) == []
+    notified = [n["step"] for n in stored(firestore_db, "so-y-te", case["case_id"])["notifications"]]
+    assert notified == ["announce", "announce"]

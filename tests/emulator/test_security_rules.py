@@ -74,3 +74,36 @@ def test_everyone_else_is_refused(guarded_firestore, sign_in, claims, path):
 
 def test_without_a_token_nothing_is_readable(guarded_firestore):
     assert read(guarded_firestore, CASE, None) == 403
+
+
+def test_the_dev_stacks_firestore_refuses_a_browser_and_serves_the_admin_client(
+    emulator_ports, tmp_path, monkeypatch
+):
+    """`pakn dev`'s own emulator configuration (its Firestore alone, on a free port)."""
+    from google.cloud import firestore
+
+    from pakn_dev.stack import LocalStack
+
+    port = free_port()
+    stack = LocalStack(port_base=port - 1, work_dir=tmp_path)  # Firestore is the base port + 1
+    [service] = [s for s in stack.emulators() if s.name == "firestore-emulator"]
+    assert service.port == port
+    supervisor = Supervisor(tmp_path / "logs")
+    supervisor.start(service)
+    try:
+        supervisor.wait_ready([service])
+        # The functions' and the seed's client: the emulator's administrator, past the rules.
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{port}")
+        db = firestore.Client(project=DEV_PROJECT)
+        db.document("citizens/c-1").set({"state": "idle"})
+        db.document(CASE).set({"status": "open"})
+        assert db.document("citizens/c-1").get().to_dict() == {"state": "idle"}
+        db.close()
+
+        base = f"http://127.0.0.1:{port}/v1/projects/{DEV_PROJECT}/databases/(default)/documents"
+        assert read(base, "citizens/c-1", None) == 403
+        assert read(base, "citizens", None) == 403
+        assert read(base, CASE, None) == 403
+        assert read(base, "citizens/c-1", "owner") == 200  # the administrator's token, as a control
+    finally:
+        supervisor.stop_all()

@@ -137,7 +137,11 @@ class Harness:
     def zalo(self) -> list[tuple[str, str]]:
         """Every Zalo message queued in the outbox: (recipient, text), in key order."""
         found = [s.to_dict() for s in self.db.collection(firestore_paths.DELIVERIES).stream()]
-        return [(d["citizen_id"], d["message"]["text"]) for d in sorted(found, key=lambda d: d["key"])]
+        return [
+            (d["citizen_id"], message["text"])
+            for d in sorted(found, key=lambda d: d["key"])
+            for message in d["messages"]
+        ]
 
     def notifications(self) -> list[dict]:
         return [s.to_dict() for s in self.db.collection(firestore_paths.NOTIFICATIONS).stream()]

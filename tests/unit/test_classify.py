@@ -1,7 +1,12 @@
 """The classifier's decisions, and its accuracy on the labelled messages (so a regression fails CI)."""
 
+import json
+import re
+import shutil
+
 import pytest
 
+from pakn.domain.errors import ConfigurationError
 from pakn.routing.classify import CLASSIFIER_VERSION, Classification, classify, load_classifier
 from pakn_dev.eval_classifier import DEFAULT_PATH, evaluate, load_labelled
 
@@ -109,3 +114,59 @@ def test_evaluation_over_the_labelled_set_meets_the_targets():
     assert evaluation.kind_accuracy >= 0.90
     assert evaluation.agency_accuracy >= 0.90
     assert evaluation.wrong_agency_rate < 0.05
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A copy of pakn/data that the classifier reads instead, for a test to break one file of."""
+    from pakn.platform.configuration import DATA_DIR
+    from pakn.routing import classify as classify_module
+
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    monkeypatch.setattr(classify_module, "DATA_DIR", copy)
+    return copy
+
+
+def build_uncached():
+    """The classifier as a new process would build it, without touching this process's cached one."""
+    return load_classifier.__wrapped__()
+
+
+def edit_json(path, edit) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_the_copied_data_builds_a_classifier_that_decides_the_same(data_dir):
+    text = "làm khai sinh ở phường Ba Đình chậm"
+    assert build_uncached().classify(text) == classify(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "problem"),
+    [
+        ("signals.json", lambda data: data["conduct"].update({"hạch sách": "2"}), r"conduct\.hạch sách"),
+        ("signals.json", lambda data: data["thresholds"].pop("regulation"), r"thresholds\.regulation"),
+        ("signals.json", lambda data: data["pairs"][0].update(kind="bribery"), r"pairs\.0\.kind"),
+        ("procedures.json", lambda data: data["procedures"][0].update(keywrods=["x"]), r"keywrods"),
+        (
+            "procedures.json",
+            lambda data: data["outside_bodies"].update(army={"name": "x", "aliases": []}),
+            r"outside_bodies\.army",
+        ),
+    ],
+    ids=["weight_as_text", "missing_threshold", "unknown_kind", "misspelt_key", "unknown_outside_body"],
+)
+def test_a_malformed_data_file_is_one_error_naming_the_file(data_dir, name, edit, problem):
+    edit_json(data_dir / name, edit)
+    with pytest.raises(ConfigurationError, match=re.escape(name)) as error:
+        build_uncached()
+    assert re.search(problem, str(error.value))
+
+
+def test_a_data_file_that_is_not_json_is_one_error_naming_the_file(data_dir):
+    (data_dir / "procedures.json").write_text('{"procedures": [', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"procedures .*procedures\.json: .*line 1 column"):
+        build_uncached()

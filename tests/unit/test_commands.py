@@ -59,3 +59,19 @@ def test_answers_to_a_summary(text, expected):
 )
 def test_words_that_only_look_like_commands_are_content(text):
     assert parse_command(text, confirming=text in {"dừng", "Dũng", "cô", "sữa"}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("tra cuu", None),
+        ("Tra cứu", None),
+        ("kiểm tra", None),
+        ("tra cuu HN-1234", None),
+        ("tra cuu 4k7q2m", "HN-4K7Q2M"),
+        ("TRA CỨU 4K7Q2M", "HN-4K7Q2M"),
+        ("xem 4k7q2m", "HN-4K7Q2M"),
+    ],
+)
+def test_a_look_up_without_its_code_or_without_hn_is_still_a_look_up(text, code):
+    assert parse_command(text) == Command("lookup", code)

@@ -2,7 +2,13 @@
 
 import pytest
 
-from pakn.conversation.contact import has_phone, is_complete, normalise_phone, parse_typed_contact
+from pakn.conversation.contact import (
+    contact_problem,
+    has_phone,
+    is_complete,
+    normalise_phone,
+    parse_typed_contact,
+)
 from pakn.domain.vocabulary import ContactDetails
 
 
@@ -47,3 +53,24 @@ def test_complete_means_name_phone_and_address():
     assert not is_complete(ContactDetails(name="A", phone="0912345678"))
     assert not is_complete(ContactDetails(name="A", phone="12", address="Hà Nội"))
     assert not is_complete(None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("Nguyễn Văn A sđt 09123", "phone_invalid"),
+        ("Tran Van Binh, 123456, so 5 Doi Can", "phone_invalid"),
+        ("tran van binh, so 5 ngo 12 doi can", "missing_phone"),
+        ("Nguyen Thi Lan - 0912345678", "missing_address"),
+        ("0987654321, so 5 ngo 12 Doi Can", "missing_name"),
+        ("Tôi đã gọi 0912345678 nhiều lần", "incomplete"),
+        # More about the problem, not an attempt at details: it belongs in the draft.
+        ("Đã nộp từ 2 tháng trước", None),
+        ("Tôi nộp hồ sơ từ tháng 3 mà chưa có kết quả", None),
+        ("ho so so 12345 nop ngay 3/4", None),
+        ("can bo rat cham", None),
+    ],
+)
+def test_what_is_wrong_with_typed_details_is_named(typed, problem):
+    assert parse_typed_contact(typed) is None
+    assert contact_problem(typed) == problem

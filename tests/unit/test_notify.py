@@ -1,15 +1,16 @@
 """Officials' e-mail against a local SMTP server, and the escalation plan that says who hears what."""
 
 import json
+import socket
 from datetime import UTC, datetime
 
 import pytest
+from settings_factory import make_settings
 
 from pakn.domain import messages
 from pakn.domain.errors import ConfigurationError
 from pakn.escalation.notify import EmailChannel, Notification
 from pakn.escalation.officials import DEFAULT_PLAN, EscalationPlan, Official, default_plan
-from pakn.platform.settings import Settings
 from pakn_dev.processes import free_port
 from pakn_dev.smtp_standin import SmtpStandin
 
@@ -30,16 +31,6 @@ def notification(address: str = HANDLER) -> Notification:
         message="official.breach",
         text=messages.text("official.breach", **SWEEP_VALUES),
         created_at=datetime(2026, 3, 31, 10, tzinfo=UTC),
-    )
-
-
-def settings(**values) -> Settings:
-    return Settings(
-        google_cloud_project="demo-test",
-        zalo_app_id="1",
-        zalo_oa_secret_key="k",
-        zalo_app_secret="s",
-        **values,
     )
 
 
@@ -69,13 +60,13 @@ def test_a_refused_mailbox_is_a_permanent_failure_and_an_absent_server_a_transie
 
 
 def test_email_is_off_without_an_smtp_host_or_sender():
-    assert EmailChannel.from_settings(settings()) is None
-    assert EmailChannel.from_settings(settings(smtp_host="smtp.example.test")) is None
+    assert EmailChannel.from_settings(make_settings()) is None
+    assert EmailChannel.from_settings(make_settings(smtp_host="smtp.example.test")) is None
     channel = EmailChannel.from_settings(
-        settings(smtp_host="127.0.0.1", smtp_sender=SENDER, smtp_password="not-logged")
+        make_settings(smtp_host="127.0.0.1", smtp_sender=SENDER, smtp_password="not-logged")
     )
     assert channel is not None and channel.name == "email"
-    assert "not-logged" not in repr(settings(smtp_password="not-logged"))
+    assert "not-logged" not in repr(make_settings(smtp_password="not-logged"))
 
 
 def test_an_official_has_one_address_per_channel():
@@ -124,3 +115,13 @@ def test_a_broken_plan_is_refused(tmp_path, change):
     path.write_text(json.dumps(plan), "utf-8")
     with pytest.raises(ConfigurationError):
         EscalationPlan.load(path)
+
+
+def test_one_connection_carries_a_sweeps_emails_and_a_dropped_one_is_opened_again():
+    with SmtpStandin() as smtp:
+        channel = EmailChannel("127.0.0.1", smtp.port, SENDER, starttls=False)
+        assert all(channel.send(notification()).sent for _ in range(5))
+        assert smtp.sessions == 1 and len(smtp.messages) == 5
+        channel._smtp.sock.shutdown(socket.SHUT_RDWR)  # the server (or the network) dropped it while idle
+        assert channel.send(notification()).sent
+        assert smtp.sessions == 2 and len(smtp.messages) == 6

@@ -1,7 +1,11 @@
 """The agency registry and the place-name lookup, on the real Hanoi data in pakn/data."""
 
+import re
+import shutil
+
 import pytest
 
+from pakn.domain.errors import ConfigurationError
 from pakn.routing.registry import load_registry, registry_documents, resolve_place
 
 DEPARTMENTS = {
@@ -121,3 +125,55 @@ def test_a_split_mention_may_confirm_a_resolved_one():
 def test_text_without_a_place_resolves_to_nothing():
     resolution = resolve_place("nhà em xa lắm, đi lại vất vả")
     assert (resolution.agency_id, resolution.ambiguous, resolution.evidence) == (None, False, ())
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A copy of pakn/data that the registry reads instead, for a test to break one file of."""
+    from pakn.platform.configuration import DATA_DIR
+    from pakn.routing import registry
+
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    monkeypatch.setattr(registry, "DATA_DIR", copy)
+    return copy
+
+
+def load_uncached():
+    """The registry as a new process would load it, without touching this process's cached one."""
+    return load_registry.__wrapped__()
+
+
+def test_the_copied_data_loads_as_the_real_one(data_dir):
+    assert load_uncached().agencies == load_registry().agencies
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda text: text[: len(text) // 2], r"line \d+ column \d+"),
+        (lambda text: text.replace('"aliases": []', '"aliases": "none"', 1), r"city\.0\.aliases"),
+        (lambda text: text.replace('"name": "Sở Y tế"', '"name": null', 1), r"departments\.\d+\.name"),
+        (lambda text: text.replace('"aliases"', '"alias"', 1), r"alias\b"),
+    ],
+    ids=["truncated", "wrong_type", "null_name", "misspelt_key"],
+)
+def test_a_malformed_agencies_file_is_one_error_naming_the_file(data_dir, edit, problem):
+    path = data_dir / "agencies.json"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"agency registry .*agencies\.json") as error:
+        load_uncached()
+    assert re.search(problem, str(error.value))
+
+
+def test_a_unit_table_without_a_column_or_a_cell_is_an_error_naming_the_file(data_dir):
+    path = data_dir / "units_2025.csv"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("code,name,type", "code,name,kind", 1), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"unit table .*units_2025\.csv: no column type"):
+        load_uncached()
+
+    lines = original.splitlines()
+    path.write_text("\n".join([*lines[:3], "00099,Phường Thiếu", *lines[3:]]) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"units_2025\.csv: line 4 has no type"):
+        load_uncached()

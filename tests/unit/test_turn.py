@@ -382,3 +382,185 @@ def test_the_shipped_limits_load_and_keep_a_full_draft_far_below_firestores_docu
     limits = default_limits()
     worst = limits.draft.max_chars * 4 + limits.draft.max_parts * 400 + limits.draft.max_media * 2 * 2100
     assert worst < 1024 * 1024 // 4
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("Tran Van Binh, 123456, so 5 Doi Can", "contact_phone_invalid"),
+        ("Phạm Thu Hương 0912 345 67, 12 Hàng Bông", "contact_phone_invalid"),
+        ("Trần Văn Bình, số 5 ngõ 12 Đội Cấn", "contact_missing_phone"),
+        ("Họ tên: Lê Văn Tài", "contact_missing_phone"),
+        ("Tran Van Binh 0987654321", "contact_missing_address"),
+        ("0987654321, so 5 ngo 12 Doi Can", "contact_missing_name"),
+    ],
+)
+def test_a_failed_attempt_at_typing_details_says_what_is_wrong_and_stays_out_of_the_complaint(typed, answer):
+    citizen = Citizen()
+    citizen.says(DEPARTMENT_PROCEDURE)
+    citizen.says("xong")
+    assert citizen.says(typed) == [text(answer)]
+    assert citizen.state.draft.content == DEPARTMENT_PROCEDURE
+    assert citizen.state.draft.stage == "awaiting_contact"
+
+
+def test_a_failed_correction_of_details_from_the_summary_says_what_is_wrong_and_changes_nothing():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says(DEPARTMENT_PROCEDURE)
+    citizen.says("xong")
+    assert citizen.says("Trần Văn Bình, số 5 ngõ 12 Đội Cấn") == [text("contact_missing_phone")]
+    assert citizen.state.draft.content == DEPARTMENT_PROCEDURE and citizen.state.contact == CONTACT
+
+
+def test_a_look_up_without_a_code_asks_for_the_code_instead_of_starting_a_draft():
+    citizen = Citizen()
+    assert citizen.says("tra cuu") == [text("lookup_needs_code")]
+    assert citizen.says("tra cứu HN-12") == [text("lookup_needs_code")]
+    assert citizen.state.draft is None
+
+
+def test_a_code_typed_without_hn_is_looked_up():
+    mine = filed_case(START, number=1, citizen_id=CITIZEN)
+    [status] = Citizen(cases=CasesAtHand(mine)).says(f"tra cuu {mine.tracking_code[3:].lower()}")
+    assert status.startswith(f"Phản ánh {mine.tracking_code}")
+
+
+@pytest.mark.parametrize("small_talk", ["xin chào", "alo", "Chào ad", "😀👍", "???"])
+def test_greetings_and_emoji_alone_say_how_to_begin_and_start_no_draft(small_talk):
+    citizen = Citizen()
+    assert citizen.says(small_talk) == [text("how_to_start")]
+    assert citizen.state.draft is None
+
+
+def test_thanks_are_answered_kindly_and_start_no_draft():
+    citizen = Citizen()
+    assert citizen.says("cảm ơn ạ") == [text("thanks_reply")]
+    assert citizen.state.draft is None
+
+
+def test_small_talk_during_a_draft_keeps_the_draft_as_it_is():
+    citizen = Citizen()
+    citizen.says(DEPARTMENT_PROCEDURE)
+    assert citizen.says("alo") == [text("draft_in_progress")]
+    assert citizen.says("😀") == []
+    assert citizen.state.draft.content == DEPARTMENT_PROCEDURE
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "duong truoc nha toi bi ngap nuoc may hom nay, rac thai bot mui",
+        "Hóa đơn tiền điện tháng này tăng gấp đôi, đề nghị kiểm tra",
+        "phố Trần Duy Hưng bị mất nắp cống rất nguy hiểm",
+    ],
+)
+def test_what_belongs_elsewhere_is_said_at_once_not_only_at_done(elsewhere):
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    assert citizen.says(elsewhere) == [text("out_of_scope")]
+    assert citizen.says("xong") == [text("out_of_scope")]
+    assert citizen.last.filed == [] and citizen.state.draft is None
+
+
+@pytest.mark.parametrize(
+    "allegation",
+    [
+        "Cán bộ phường Cửa Nam đòi tiền cà phê mới giải quyết hồ sơ đăng ký khai sinh cho con tôi",
+        "can bo xa Dong Anh goi y dua tien moi ky xac nhan cho toi",
+    ],
+)
+def test_money_asked_by_a_communes_own_staff_goes_to_the_inspectorate_and_the_citizen_hears_of_the_channel(
+    allegation,
+):
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says(allegation)
+    citizen.says("xong")
+    replies = citizen.says("1")
+    [case] = citizen.last.filed
+    assert case.kind == "conduct" and case.agency_id == "thanh-tra-tp"
+    assert case.routing.reason == "allegation"
+    assert replies[-1] == text("denunciation_channel")
+
+
+def test_rudeness_without_money_stays_with_the_commune():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says("Cán bộ phường Ba Đình thái độ rất hách dịch khi tôi nộp hồ sơ")
+    citizen.says("xong")
+    citizen.says("1")
+    [case] = citizen.last.filed
+    assert case.agency_id == "xa-00004" and case.routing.reason == "classified"
+
+
+ENGLISH = (
+    "I applied for a work permit at the Department of Home Affairs two months ago and still have no answer"
+)
+
+
+def test_a_citizen_writing_in_english_is_answered_in_english_and_officials_keep_the_original():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN))
+    assert citizen.says(ENGLISH) == [messages.text("welcome", "en"), messages.text("draft_started", "en")]
+    assert citizen.says("done") == [messages.text("need_contact", "en"), "[request_user_info]"]
+    assert citizen.last.replies[1].title == messages.text("contact_form_title", "en")
+    [summary] = citizen.gives_contact()
+    assert summary.startswith("Please check your feedback:") and ENGLISH in summary
+    [filed] = citizen.says("1")
+    [case] = citizen.last.filed
+    assert filed.startswith(f"Your feedback has been sent to {case.agency_name}.")
+    assert case.language == "en" and case.content == ENGLISH
+    answered = case.answer("official-1", "r1", START, "Giấy phép đã được cấp.")
+    assert answered.citizen_message.startswith(
+        f"Answer to feedback {case.tracking_code} from {case.agency_name}"
+    )
+
+
+def test_a_short_word_does_not_change_the_language_a_citizen_writes_in():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, language="en"))
+    citizen.says("ok")
+    assert citizen.state.language == "en"
+    citizen.says("Tôi muốn hỏi về hồ sơ đăng ký kinh doanh")
+    assert citizen.state.language == "vi"
+
+
+SPLIT_WARD = "Tôi làm khai sinh cho con ở phường Việt Hưng cũ mà cán bộ bắt bổ sung giấy tờ ba lần"
+
+
+def test_a_split_former_ward_is_asked_about_showing_its_successors_and_the_number_chosen_routes_it():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says(SPLIT_WARD)
+    [question] = citizen.says("xong")
+    choices = citizen.state.draft.place_choices
+    names = [DEPENDENCIES.registry.get(agency_id).name for agency_id in choices]
+    assert len(names) == 2 and question == text(
+        "choose_place", options="\n".join(f"{n}. {name}" for n, name in enumerate(names, 1))
+    )
+    assert "Nhắn 1 để GỬI" in citizen.says("2")[0]
+    citizen.says("1")
+    [case] = citizen.last.filed
+    assert case.agency_id == choices[1] and case.routing.outcome == "agency"
+
+
+def test_a_split_former_ward_is_settled_by_the_citizens_address_when_it_names_a_successor():
+    successor = DEPENDENCIES.registry.get(Citizen().dependencies.classify(SPLIT_WARD).place_candidates[0])
+    contact = CONTACT.model_copy(update={"address": f"số 3 ngõ 5, {successor.name}"})
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=contact))
+    citizen.says(SPLIT_WARD)
+    assert "Nhắn 1 để GỬI" in citizen.says("xong")[0]
+    citizen.says("1")
+    [case] = citizen.last.filed
+    assert case.agency_id == successor.id
+
+
+def test_a_split_ward_still_unclear_after_the_question_goes_to_the_office_desk():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says(SPLIT_WARD)
+    citizen.says("xong")
+    citizen.says("không nhớ")
+    citizen.says("1")
+    [case] = citizen.last.filed
+    assert case.routing.outcome == "triage" and case.routing.reason == "ambiguous_place"
+
+
+def test_a_former_ward_named_with_cu_is_not_read_as_todays_unit_of_the_same_name():
+    today = DEPENDENCIES.classify("Tôi làm khai sinh ở phường Việt Hưng mà cán bộ bắt bổ sung")
+    former = DEPENDENCIES.classify(SPLIT_WARD)
+    assert today.agency_id is not None and not today.place_ambiguous
+    assert former.agency_id is None and former.place_ambiguous and today.agency_id in former.place_candidates

@@ -6,33 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
+from settings_factory import APP_ID, OA_ID, OA_SECRET, make_settings
 
 from pakn.intake.events import CitizenEvent
 from pakn.intake.webhook import WebhookReceiver
-from pakn.platform.settings import Settings
 from pakn.zalo.signature import signature_header
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
-APP_ID, OA_ID, SECRET = "1000000000000000001", "2000000000000000002", "oa-secret"
 NOW = 1764400000.0  # the sample events' timestamp, in seconds
-settings_for_fuzz = hypothesis_settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-
-
-def settings(**overrides) -> Settings:
-    values = {
-        "google_cloud_project": "demo-unit",
-        "zalo_app_id": APP_ID,
-        "zalo_oa_id": OA_ID,
-        "zalo_oa_secret_key": SecretStr(SECRET),
-        "zalo_app_secret": SecretStr("app-secret"),
-    }
-    return Settings(**(values | overrides))
+# More examples than the shared profile's (tests/conftest.py), which gives the deadline and health checks.
+settings_for_fuzz = hypothesis_settings(max_examples=200)
 
 
 class Published(list):
@@ -50,14 +36,14 @@ def published() -> Published:
 
 @pytest.fixture
 def receiver(published) -> WebhookReceiver:
-    return WebhookReceiver(settings(), published, clock=lambda: NOW + 30)
+    return WebhookReceiver(make_settings(), published, clock=lambda: NOW + 30)
 
 
 def sample(name: str) -> bytes:
     return (EVENTS / f"{name}.json").read_bytes()
 
 
-def sign(body: bytes, first_term: str = APP_ID, secret: str = SECRET) -> str:
+def sign(body: bytes, first_term: str = APP_ID, secret: str = OA_SECRET) -> str:
     return signature_header(first_term, body, str(json.loads(body)["timestamp"]), secret)
 
 
@@ -170,7 +156,7 @@ def test_a_signed_event_of_the_wrong_shape_is_400(receiver, published):
 
 
 def test_too_big_is_413_before_anything_else(published):
-    receiver = WebhookReceiver(settings(webhook_max_bytes=100), published, clock=lambda: NOW)
+    receiver = WebhookReceiver(make_settings(webhook_max_bytes=100), published, clock=lambda: NOW)
     body = sample("user_send_text")
     outcome = receiver.receive(body, sign(body))
     assert outcome.status == 413 and outcome.body["error"]["code"] == "too_large"
@@ -195,7 +181,7 @@ def test_echoes_and_receipts_are_understood_but_not_published(receiver, publishe
 
 def test_an_old_event_is_refused_as_a_replay(published):
     receiver = WebhookReceiver(
-        settings(webhook_replay_window_seconds=3600), published, clock=lambda: NOW + 3601
+        make_settings(webhook_replay_window_seconds=3600), published, clock=lambda: NOW + 3601
     )
     body = sample("user_send_text")
     outcome = receiver.receive(body, sign(body))
@@ -204,7 +190,7 @@ def test_an_old_event_is_refused_as_a_replay(published):
 
 
 def test_a_zalo_retry_within_the_window_is_accepted(published):
-    receiver = WebhookReceiver(settings(), published, clock=lambda: NOW + 3600)  # Zalo's last retry: 1 h
+    receiver = WebhookReceiver(make_settings(), published, clock=lambda: NOW + 3600)  # Zalo's last retry: 1 h
     body = sample("user_send_text")
     assert receiver.receive(body, sign(body)).status == 200
 
@@ -224,7 +210,7 @@ event_names = st.sampled_from(
 @settings_for_fuzz
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_get_a_clear_4xx(body):
-    outcome = WebhookReceiver(settings(webhook_max_bytes=2000), Published(), clock=lambda: NOW).receive(
+    outcome = WebhookReceiver(make_settings(webhook_max_bytes=2000), Published(), clock=lambda: NOW).receive(
         body, "mac=" + "0" * 64
     )
     assert outcome.status in {400, 401, 413}
@@ -241,7 +227,7 @@ def test_arbitrary_bytes_get_a_clear_4xx(body):
 def test_signed_events_of_any_shape_get_200_or_400_never_an_exception(event_name, extra, message, timestamp):
     event = {**extra, "event_name": event_name, "timestamp": timestamp, "message": message}
     body = json.dumps(event).encode()
-    outcome = WebhookReceiver(settings(), Published(), clock=lambda: NOW).receive(body, sign(body))
+    outcome = WebhookReceiver(make_settings(), Published(), clock=lambda: NOW).receive(body, sign(body))
     assert outcome.status in {200, 400}
 
 
@@ -256,9 +242,9 @@ def test_a_numeric_timestamp_is_signed_and_accepted_as_sent(receiver, published)
 
 def test_deeply_nested_json_is_400_not_a_crash(receiver):
     body = b"[" * 60_000 + b"]" * 60_000
-    outcome = WebhookReceiver(settings(webhook_max_bytes=200_000), Published(), clock=lambda: NOW).receive(
-        body, "mac=" + "0" * 64
-    )
+    outcome = WebhookReceiver(
+        make_settings(webhook_max_bytes=200_000), Published(), clock=lambda: NOW
+    ).receive(body, "mac=" + "0" * 64)
     assert outcome.status == 400 and outcome.body["error"]["code"] == "not_json"
 
 
@@ -267,3 +253,55 @@ def test_an_unfamiliar_echo_is_ignored_not_refused(receiver, published):
     event["event_name"] = "oa_send_Template2"
     body = json.dumps(event).encode()
     assert receiver.receive(body, sign(body)).body == {"status": "ignored"}
+
+
+def signed_with_timestamp(timestamp: str) -> tuple[bytes, str]:
+    event = json.loads(sample("user_send_text"))
+    event["timestamp"] = timestamp
+    body = json.dumps(event, ensure_ascii=False).encode()
+    return body, signature_header(APP_ID, body, timestamp, OA_SECRET)
+
+
+@pytest.mark.parametrize(
+    "digits",
+    [
+        "١٧٦٤٤٠٠٠٠٠٠٠٠",  # Arabic-Indic
+        "۱۷۶۴۴۰۰۰۰۰۰۰۰",  # Extended Arabic-Indic
+        "１７６４４０００００００００",  # fullwidth
+        "१७६४४००००००००",  # Devanagari
+        "1764400000000 ",
+        "+1764400000000",
+        "",
+    ],
+)
+def test_a_timestamp_in_anything_but_ascii_digits_is_400_even_when_signed(receiver, published, digits):
+    assert int("١٧٦٤٤٠٠٠٠٠٠٠٠") == int(NOW * 1000)  # what Python alone would accept
+    body, header = signed_with_timestamp(digits)
+    outcome = receiver.receive(body, header)
+    assert outcome.status == 400 and outcome.body["error"]["code"] == "bad_timestamp"
+    assert published == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_a_body_in_utf_16_or_32_is_400_even_when_signed(receiver, published, encoding):
+    text = sample("user_send_text").decode()
+    body = text.encode(encoding)
+    assert json.loads(body) == json.loads(text)  # what json.loads alone would accept
+    outcome = receiver.receive(body, sign(text.encode()))
+    assert outcome.status == 400 and outcome.body["error"]["code"] == "not_json"
+    # Signed over the UTF-16 bytes themselves, it is refused all the same.
+    timestamp = str(json.loads(text)["timestamp"])
+    outcome = receiver.receive(body, signature_header(APP_ID, body, timestamp, OA_SECRET))
+    assert outcome.status == 400 and outcome.body["error"]["code"] == "not_json"
+    assert published == []
+
+
+def test_a_utf_8_body_with_a_byte_order_mark_is_still_accepted(receiver, published):
+    body = b"\xef\xbb\xbf" + sample("user_send_text")
+    outcome = receiver.receive(body, sign_raw(body))
+    assert outcome.status == 200 and len(published) == 1
+
+
+def sign_raw(body: bytes) -> str:
+    timestamp = str(json.loads(body.decode("utf-8-sig"))["timestamp"])
+    return signature_header(APP_ID, body, timestamp, OA_SECRET)

@@ -7,6 +7,7 @@ what is under test is how the client reacts to Zalo's answers.
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -378,3 +379,79 @@ def test_importing_the_client_does_not_load_firestore():
     code = "import sys, pakn.zalo.client; print('google.cloud.firestore' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# --- as lenient as Zalo's own SDKs where strictness would cost a citizen or the OA's authorisation -------
+
+
+def test_a_refresh_answer_without_expires_in_keeps_the_new_pair(client, standin, sleeps, capsys):
+    standin.control.fault(1, drop=["expires_in"], endpoint="oauth")
+    before = datetime.now(UTC)
+    pair = client.refresh_tokens(FIRST_REFRESH)
+    # The old refresh token is spent: the pair just issued is the only way on, so it is kept.
+    lifetime = pair.expires_at - before
+    assert zalo_client.ASSUMED_TOKEN_LIFETIME - timedelta(seconds=5) <= lifetime
+    assert lifetime <= zalo_client.ASSUMED_TOKEN_LIFETIME + timedelta(seconds=5)
+    assert client.refresh_tokens(pair.refresh_token).access_token  # and the new refresh token works
+    [line] = [line for line in logged(capsys) if line["severity"] == "WARNING"]
+    assert line["reason"] == "fields: access_token, refresh_token"
+    assert pair.access_token not in json.dumps(line) and pair.refresh_token not in json.dumps(line)
+
+
+def test_a_send_after_a_refresh_without_expires_in_goes_out(client, standin, sleeps):
+    standin.control.fault(1, drop=["expires_in"], endpoint="oauth")
+    client.send_text("u1", "xin chào")
+    assert len(standin.control.messages()) == 1
+    assert standin.control.stats()["refreshes"] == 1
+
+
+@pytest.mark.parametrize("expires_in", [None, "", "soon", "0", "-60", 0, True, "1e9", "99999999999999999999"])
+def test_any_unusable_expires_in_keeps_the_pair_with_the_assumed_lifetime(sleeps, expires_in):
+    session = Canned({"access_token": "a1", "refresh_token": "r1", "expires_in": expires_in})
+    client = make_client("http://zalo.invalid", sleeps, session=session)
+    pair = client.refresh_tokens("r0")
+    assert (pair.access_token, pair.refresh_token) == ("a1", "r1")
+    lifetime = pair.expires_at - datetime.now(UTC)
+    assert timedelta(minutes=59) < lifetime <= zalo_client.ASSUMED_TOKEN_LIFETIME
+
+
+@pytest.mark.parametrize(("expires_in", "seconds"), [("90000", 90000), (3600, 3600)])
+def test_a_stated_expires_in_is_used(sleeps, expires_in, seconds):
+    session = Canned({"access_token": "a1", "refresh_token": "r1", "expires_in": expires_in})
+    pair = make_client("http://zalo.invalid", sleeps, session=session).refresh_tokens("r0")
+    assert abs((pair.expires_at - datetime.now(UTC)).total_seconds() - seconds) < 5
+
+
+def test_a_send_answer_without_an_error_field_is_a_success_and_not_sent_again(
+    client, standin, sleeps, capsys
+):
+    client.send_text("u1", "warm up")
+    capsys.readouterr()
+    standin.control.fault(1, drop=["error"])
+    message_id = client.send_text("u1", "xin chào")
+    sent = standin.control.messages()
+    assert [m["body"]["message"]["text"] for m in sent] == ["warm up", "xin chào"]
+    assert message_id == sent[-1]["message_id"]
+    assert standin.control.stats()["api_calls"] == 2 and sleeps == []
+    [line] = [line for line in logged(capsys) if line["severity"] == "WARNING"]
+    assert line["reason"] == "fields: data, message"
+    assert message_id not in json.dumps(line) and "u1" not in json.dumps(line)
+
+
+@pytest.mark.parametrize("body", [{}, {"data": {"message_id": "m1"}}, {"error": None, "message": "Success"}])
+def test_any_answer_without_an_error_is_a_success(sleeps, body):
+    tokens = ProcessTokens(FIRST_REFRESH)
+    tokens.access_token = "valid"
+    session = Canned(body)
+    client = make_client("http://zalo.invalid", sleeps, tokens=tokens, session=session)
+    client.send_text("u1", "xin chào")
+    assert (session.calls, sleeps) == (1, [])
+
+
+def test_an_answer_with_an_error_that_is_not_a_number_is_still_retried(sleeps):
+    tokens = ProcessTokens(FIRST_REFRESH)
+    tokens.access_token = "valid"
+    session = Canned({"error": "oops"})
+    with pytest.raises(ZaloUnavailable):
+        make_client("http://zalo.invalid", sleeps, tokens=tokens, session=session).send_text("u1", "xin chào")
+    assert session.calls == zalo_client.MAX_ATTEMPTS

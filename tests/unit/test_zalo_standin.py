@@ -173,9 +173,38 @@ def test_an_omit_fault_trims_a_successful_answer_but_the_message_still_goes_out(
     assert len(zalo.get("/_standin/messages").get_json()["messages"]) == 2
 
 
+def test_a_drop_fault_answers_a_success_without_its_error_field_but_the_message_goes_out(zalo):
+    token = refresh(zalo, FIRST_REFRESH)["access_token"]
+    assert zalo.post("/_standin/faults", json={"drop": ["error"], "count": 1}).status_code == 200
+    trimmed = send_text(zalo, token)
+    assert "error" not in trimmed and set(trimmed["data"]) == {"message_id", "user_id"}
+    assert send_text(zalo, token)["error"] == 0
+    assert len(zalo.get("/_standin/messages").get_json()["messages"]) == 2
+
+
+def test_a_drop_fault_on_oauth_issues_a_pair_without_expires_in_that_still_works(zalo):
+    zalo.post("/_standin/faults", json={"drop": ["expires_in"], "endpoint": "oauth", "count": 1})
+    issued = refresh(zalo, FIRST_REFRESH)
+    assert set(issued) == {"access_token", "refresh_token"}
+    assert send_text(zalo, issued["access_token"])["error"] == 0
+    assert "expires_in" in refresh(zalo, issued["refresh_token"])
+
+
+def test_a_drop_fault_leaves_failures_as_they_are(zalo):
+    zalo.post("/_standin/faults", json={"drop": ["error"], "count": 1})
+    assert send_text(zalo, "never-issued")["error"] == -216
+
+
 @pytest.mark.parametrize(
     "fault",
-    [{"omit": ["user_id"], "error": -32}, {"omit": ["user_id"], "endpoint": "oauth"}, {"omit": []}, {}],
+    [
+        {"omit": ["user_id"], "error": -32},
+        {"omit": ["user_id"], "endpoint": "oauth"},
+        {"omit": []},
+        {"drop": []},
+        {"drop": ["error"], "omit": ["user_id"]},
+        {},
+    ],
 )
 def test_a_fault_is_one_kind_of_failure(zalo, fault):
     assert zalo.post("/_standin/faults", json=fault).status_code == 400

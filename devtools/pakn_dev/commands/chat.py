@@ -1,11 +1,15 @@
 """`pakn chat`: type as a citizen. Each line becomes a signed Zalo event posted to the local webhook, and
-what the OA sends back (recorded by the Zalo stand-in) is printed as the citizen would see it."""
+what the OA sends (recorded by the Zalo stand-in) is printed as the citizen would see it: the replies to
+what was typed, and, as they arrive, whatever else the OA pushes (an official's answer or question, a
+deadline notice), printed above the prompt without disturbing what is being typed."""
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 HELP = """Type a message and press Enter. Also:
@@ -16,9 +20,26 @@ HELP = """Type a message and press Enter. Also:
 
 
 def add_arguments(parser) -> None:
+    parser.epilog = (
+        "Reads what you type, one message a line (/quit or Ctrl-D ends; any other /command lists them), and "
+        "talks to the stack that `make dev` (`pakn dev`) is running, found through its stack.json. Prints "
+        "the OA's replies as the citizen sees them, and, while you type, what else the OA sends (officials' "
+        "answers and questions, notices)."
+    )
     parser.add_argument("--user-id", help="the citizen's Zalo user id (default: a new one)")
-    parser.add_argument("--work-dir", type=Path, help="the running stack's folder (default .pakn-dev/)")
-    parser.add_argument("--wait", type=float, default=8.0, help="seconds to wait for the OA's replies")
+    parser.add_argument(
+        "--work-dir", type=Path, help="the running stack's folder, with its stack.json (default .pakn-dev/)"
+    )
+    parser.add_argument(
+        "--wait", type=float, default=8.0, help="seconds to wait for the OA's replies (default 8)"
+    )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=POLL_EVERY,
+        metavar="SECONDS",
+        help=f"how often to look for what the OA sent (default {POLL_EVERY})",
+    )
 
 
 def run(args) -> int:
@@ -36,11 +57,29 @@ def run(args) -> int:
     info = StackInfo.load(work_dir)
     zalo = ZaloEventFactory(info.zalo_app_id, info.zalo_oa_id, info.zalo_oa_secret_key)
     citizen_id = args.user_id or str(uuid.uuid4().int)[:18]
-    seen = _last_seq(info.zalo_url, citizen_id)
-    print(f"You are citizen {citizen_id}. {HELP}\n")
+    try:
+        seen = _last_seq(info.zalo_url, citizen_id)
+    except requests.RequestException:
+        print("The Zalo stand-in does not answer: is `make dev` still running?", file=sys.stderr)
+        return 1
+    print(f"You are citizen {citizen_id}. {HELP}\n", flush=True)
+    inbox = Inbox(lambda since: _messages(info.zalo_url, citizen_id, since), seen, every=args.poll)
+    inbox.start()
+    try:
+        return _converse(inbox, zalo, citizen_id, info.webhook_url, args.wait)
+    except KeyboardInterrupt:  # Ctrl-C while waiting for replies
+        print()
+        return 0
+    finally:
+        inbox.stop()
+
+
+def _converse(inbox: Inbox, zalo, citizen_id: str, webhook_url: str, wait: float) -> int:
+    import requests
+
     while True:
         try:
-            line = input("Bạn: ").strip()
+            line = inbox.ask(PROMPT).strip()
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
@@ -54,14 +93,15 @@ def run(args) -> int:
             continue
         body, headers = zalo.signed(event)
         try:
-            response = requests.post(info.webhook_url, data=body, headers=headers, timeout=5)
+            response = requests.post(webhook_url, data=body, headers=headers, timeout=5)
         except requests.ConnectionError:
             print("The webhook does not answer: is `make dev` still running?", file=sys.stderr)
             return 1
         if response.status_code != 200:
             print(f"  (webhook answered {response.status_code}: {response.text.strip()})")
             continue
-        seen = _print_replies(info.zalo_url, citizen_id, seen, args.wait)
+        if not inbox.settle(wait):
+            print("  (no reply yet: see .pakn-dev/logs/ for what the functions did)")
 
 
 def _event_for(zalo, citizen_id: str, line: str) -> dict | None:
@@ -91,8 +131,9 @@ def _messages(zalo_url: str, citizen_id: str, since: int) -> list[dict]:
     import requests
 
     response = requests.get(
-        f"{zalo_url}/_standin/messages", params={"user_id": citizen_id, "since": since}, timeout=5
+        f"{zalo_url}/_standin/messages", params={"user_id": citizen_id, "since": since}, timeout=POLL_TIMEOUT
     )
+    response.raise_for_status()
     return response.json()["messages"]
 
 
@@ -101,24 +142,138 @@ def _last_seq(zalo_url: str, citizen_id: str) -> int:
     return messages[-1]["seq"] if messages else 0
 
 
-def _print_replies(zalo_url: str, citizen_id: str, seen: int, wait: float) -> int:
-    """Prints replies as they arrive; stops once they have been quiet for a moment, or after `wait`."""
-    deadline = time.monotonic() + wait
-    quiet_since = None
-    while time.monotonic() < deadline:
-        messages = _messages(zalo_url, citizen_id, seen)
-        for message in messages:
-            print(render(message["body"]["message"]))
-            seen = message["seq"]
-        if messages:
-            quiet_since = time.monotonic()
-        elif quiet_since and time.monotonic() - quiet_since > 1.0:
-            break
-        time.sleep(0.2)
-    else:
-        if quiet_since is None:
-            print("  (no reply yet: see .pakn-dev/logs/ for what the functions did)")
-    return seen
+PROMPT = "Bạn: "
+POLL_EVERY = 0.3
+# After the citizen sends something, replies count as complete once none came for this long.
+QUIET_AFTER = 1.0
+# Said once when the stand-in stops answering this many polls in a row (and once when it is back).
+UNREACHABLE_AFTER = 5
+# How long stopping may wait for a poll under way (each request gives up after POLL_TIMEOUT).
+POLL_TIMEOUT = 2.0
+
+
+class Inbox:
+    """What the OA sends this citizen, fetched in the background every `every` seconds and printed as it
+    arrives, whether or not the citizen has just typed something.
+
+    Only this thread prints the OA's messages, so nothing is shown twice; `settle` lets the conversation
+    wait for the replies to what was just sent before it asks for the next line. While the prompt waits
+    for input, a message is printed above it: on a terminal the prompt's line is cleared, the message
+    printed, and the prompt drawn again with what had been typed so far (readline keeps that text); with
+    input from a pipe, the message goes on a line of its own and the prompt is repeated after it.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int], list[dict]],
+        seen: int = 0,
+        *,
+        every: float = POLL_EVERY,
+        out=None,
+        terminal: bool | None = None,
+        line_buffer: Callable[[], str] | None = None,
+    ):
+        self._fetch = fetch
+        self._seen = seen
+        self._every = every
+        self._out = out or sys.stdout
+        self._terminal = sys.stdin.isatty() and self._out.isatty() if terminal is None else terminal
+        self._line_buffer = line_buffer or (_readline_buffer() if self._terminal else None)
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._count = 0
+        self._last_at = 0.0
+        self._prompt: str | None = None  # on the screen, waiting for input
+        self._failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pakn-chat-inbox", daemon=True)
+
+    def start(self) -> Inbox:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops polling; returns once the thread has ended (at most one poll's timeout)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self._every + POLL_TIMEOUT + 1)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def ask(self, prompt: str) -> str:
+        """input(prompt), with the prompt known to the printer while it is on the screen."""
+        with self._lock:
+            self._prompt = prompt
+        try:
+            return input(prompt)
+        finally:
+            with self._lock:
+                self._prompt = None
+
+    def settle(self, wait: float, quiet: float = QUIET_AFTER) -> bool:
+        """Waits for the replies to what was just sent: until some came and then none for `quiet` seconds,
+        or `wait` seconds at most. True when any came."""
+        deadline = time.monotonic() + wait
+        with self._lock:
+            before = self._count
+            while True:
+                now = time.monotonic()
+                came = self._count > before
+                if came and now - self._last_at >= quiet:
+                    return True
+                if now >= deadline:
+                    return came
+                until = self._last_at + quiet if came else deadline
+                self._arrived.wait(timeout=max(0.01, min(until, deadline) - now))
+
+    def poll_once(self) -> None:
+        """One look at what the OA sent; prints anything new."""
+        try:
+            messages = self._fetch(self._seen)
+        except Exception as exc:  # the stand-in gone or restarting: said once, polling goes on
+            self._failures += 1
+            if self._failures == UNREACHABLE_AFTER:
+                self._show([f"  (the Zalo stand-in does not answer: {type(exc).__name__}; still trying)"], 0)
+            return
+        if self._failures >= UNREACHABLE_AFTER:
+            self._show(["  (the Zalo stand-in answers again)"], 0)
+        self._failures = 0
+        fresh = [m for m in messages if m["seq"] > self._seen]
+        if fresh:
+            self._show([render(m["body"]["message"]) for m in fresh], len(fresh))
+            self._seen = fresh[-1]["seq"]
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.poll_once()
+
+    def _show(self, texts: list[str], count: int) -> None:
+        text = "\n".join(texts)
+        with self._lock:
+            if self._prompt is None:
+                self._out.write(text + "\n")
+            elif self._terminal:
+                typed = self._line_buffer() if self._line_buffer else ""
+                # Carriage return, erase the line, the messages, then the prompt and the typing again.
+                self._out.write(f"\r\x1b[K{text}\n{self._prompt}{typed}")
+            else:
+                self._out.write(f"\n{text}\n{self._prompt}")
+            self._out.flush()
+            if count:
+                self._count += count
+                self._last_at = time.monotonic()
+                self._arrived.notify_all()
+
+
+def _readline_buffer() -> Callable[[], str] | None:
+    """What is typed so far on the prompt's line (readline gives line editing too); None without it."""
+    try:
+        import readline
+    except ImportError:  # not on every platform: the prompt is then drawn again without the typing
+        return None
+    return readline.get_line_buffer
 
 
 def render(message: dict) -> str:

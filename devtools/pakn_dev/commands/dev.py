@@ -20,9 +20,10 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--schedule-every",
         type=float,
-        default=3600,
+        default=None,
         metavar="SECONDS",
-        help="how often the scheduled functions run locally (default 3600: hourly, as in the cloud)",
+        help="run every scheduled function this often (default: as often as its cron says, as in the cloud: "
+        "the outbox sweep every two minutes, the deadline sweep hourly)",
     )
 
 
@@ -33,19 +34,29 @@ def run(args) -> int:
     if missing:
         print("\n".join(missing), file=sys.stderr)
         return 2
-    from pakn_dev.processes import StartupFailed
     from pakn_dev.stack import LocalStack, state_file
 
     stack = LocalStack(port_base=args.port_base, work_dir=args.work_dir)
-    # `kill` and a closed terminal stop the stack like Ctrl-C does: the emulators run in their own sessions
-    # and would otherwise outlive it.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+    return serve(stack, args.schedule_every, lambda info: _summary(info, stack, state_file(stack.work_dir)))
+
+
+# Each stops the stack like Ctrl-C does: the emulators run in their own sessions and would otherwise
+# outlive it. SIGINT is set here too, not left to Python: a shell script that starts `pakn dev` in the
+# background (`pakn dev &`) starts it with SIGINT ignored, and Python then never turns it into Ctrl-C.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def serve(stack, schedule_every: float | None, summary) -> int:
+    """Starts `stack`, runs it until a stop signal or a dead service, and always stops what it started."""
+    from pakn_dev.processes import StartupFailed
+
+    for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, _interrupt)
     try:
         print("Starting the emulators, the Zalo stand-in and the functions ...", flush=True)
         info = stack.start()
-        print(_summary(info, stack, state_file(stack.work_dir)), flush=True)
-        stack.wait(args.schedule_every)
+        print(summary(info), flush=True)
+        stack.wait(schedule_every)
     except StartupFailed as exc:
         print(f"The local stack did not start: {exc}", file=sys.stderr)
         return 1
@@ -53,7 +64,7 @@ def run(args) -> int:
         pass
     finally:
         # Neither a second Ctrl-C nor a terminal that is already gone may cut the clean-up short.
-        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for stop_signal in STOP_SIGNALS:
             signal.signal(stop_signal, signal.SIG_IGN)
         _tell("Stopping everything this stack started ...")
         stack.stop()
@@ -84,6 +95,8 @@ def _summary(info, stack, state_file) -> str:
         lines.append(f"  {name + ' emulator':<23} {host}")
     lines.append(f"  project                 {info.project}")
     lines += [
+        "",
+        stack.sign_ins,
         "",
         f"  logs: {stack.supervisor.log_dir}/   what runs where: {state_file}",
         "  Chat as a citizen in another terminal:  .venv/bin/pakn chat",

@@ -17,13 +17,23 @@ PROJECT_PLACEHOLDER = "${PROJECT_ID}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Reads only this checkout: infra/deploy.json, infra/firestore.indexes.json, the topology in "
+        "functions/pakn/config/ and the files of the deploy bundle (for its digest); no stdin, no cloud, no "
+        "credentials. Prints the plan on stdout."
+    )
     parser.add_argument(
         "--project", default=PROJECT_PLACEHOLDER, help="project id (default: $PROJECT_ID at run time)"
     )
     parser.add_argument(
         "--region", help="region of the functions, Firestore and the jobs (default: infra/deploy.json)"
     )
-    parser.add_argument("--format", choices=("text", "shell", "roles"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "shell", "roles"),
+        default="text",
+        help="text: for reading (default); shell: the script Cloud Build runs; roles: the roles table",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,11 +14,24 @@ from pakn.deadlines.workdays import default_calendar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Reads only its arguments: `pakn workdays add DATE N` or `pakn workdays between A B`, dates as ISO "
+        "(YYYY-MM-DD). Prints one line, a date or a number; bad input gets one line on stderr and exit "
+        "status 2."
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = actions.add_parser("add", help="the date N working days after DATE")
+    add = actions.add_parser(
+        "add",
+        help="the date N working days after DATE",
+        description="Prints the ISO date N working days after DATE (before it if N is negative).",
+    )
     add.add_argument("date", metavar="DATE", help="ISO date, e.g. 2026-02-13")
     add.add_argument("n", metavar="N", help="working days, may be negative")
-    between = actions.add_parser("between", help="the working days d with A < d <= B")
+    between = actions.add_parser(
+        "between",
+        help="the working days d with A < d <= B",
+        description="Prints the number of working days d with A < d <= B (negative when B is before A).",
+    )
     between.add_argument("a", metavar="A", help="ISO date")
     between.add_argument("b", metavar="B", help="ISO date")
 

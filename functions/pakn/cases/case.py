@@ -11,21 +11,26 @@ The model declares every stored field (`extra="forbid"`), so a round trip throug
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.deadlines import clock as deadlines
-from pakn.deadlines.clock import CaseClock, DeadlinePolicy, Step
+from pakn.deadlines.clock import CaseClock, DeadlinePolicy, NotificationStep, Step
 from pakn.delivery.outbox import TEXT_LIMIT
 from pakn.domain import messages
 from pakn.domain.errors import PaknError
-from pakn.domain.vocabulary import ContactDetails, Kind, Level, Location, Media
+from pakn.domain.vocabulary import ContactDetails, Kind, Language, Level, Location, Media
+from pakn.platform.unit_of_work import UnitOfWork
 
 CaseStatus = Literal["open", "answered", "closed"]
-OfficialAction = Literal["accept", "answer", "transfer", "extend", "request_info", "resume"]
+OfficialAction = Literal[
+    "accept", "answer", "transfer", "extend", "request_info", "resume", "reject", "note", "mark_duplicate"
+]
+# Decree 20/2008 Art. 9's grounds for not handling an item (the officials' console offers these).
+RejectionGround = Literal["not_pakn", "anonymous", "already_answered", "outside_authority"]
 
 
 class _Stored(BaseModel):
@@ -63,13 +68,16 @@ class HistoryEntry(_Stored):
     agency_id: str
     to_agency_id: str | None = None
     detail: str | None = None
+    # SHA-256 of the request's canonical parameters (pakn.cases.workflow), so that a request id sent again
+    # with other parameters is told from a retry. None on entries older than it, and on the citizen's own.
+    request_digest: str | None = None
 
 
 class NotificationOnCase(_Stored):
     """What the case keeps of a deadline notification: who was told what and when, and the record's key."""
 
     key: str
-    step: Step
+    step: NotificationStep
     role: str
     channel: str
     message: str
@@ -123,6 +131,14 @@ class Transition:
     # longer does, None when unchanged.
     awaiting_citizen: bool | None = None
 
+    def with_request_digest(self, digest: str) -> Transition:
+        """The same move, its history entry fingerprinted with the request that asked for it."""
+        history = list(self.case.history)
+        if not history or history[-1] != self.entry:
+            raise ValueError("the transition's entry is not the case's last history entry")
+        entry = history[-1] = self.entry.model_copy(update={"request_digest": digest})
+        return replace(self, case=self.case.model_copy(update={"history": history}), entry=entry)
+
 
 class Case(_Stored):
     case_id: str
@@ -150,6 +166,8 @@ class Case(_Stored):
     answered_at: datetime | None = None
     answered_by: str | None = None
     extension_reason: str | None = None
+    # What the citizen writes in, and is written to in (the officials read the original text).
+    language: Language = "vi"
 
     # --- filing and the citizen -------------------------------------------------------------------
 
@@ -170,6 +188,7 @@ class Case(_Stored):
         routing: CaseRouting,
         at: datetime,
         policy: DeadlinePolicy | None = None,
+        language: Language = "vi",
     ) -> Case:
         """A new case at `agency`, whose clock starts at `at`."""
         return cls(
@@ -187,6 +206,7 @@ class Case(_Stored):
             routing=routing,
             filed_at=at,
             clock=deadlines.start(kind, level, at, agency.id, policy=policy),
+            language=language,
         )
 
     def add_late_text(self, text: str) -> Case:
@@ -238,7 +258,9 @@ class Case(_Stored):
     def answer(self, by: str, request_id: str, at: datetime, text: str) -> Transition:
         """Trả lời: the agency's answer; it reaches the citizen, and the clocks stop."""
         self._require_open()
-        message = _fitted("answer", "text", code=self.tracking_code, agency=self.agency_name, text=text)
+        message = _fitted(
+            self.language, "answer", "text", code=self.tracking_code, agency=self.agency_name, text=text
+        )
         entry = self._entry("answer", request_id, by, at)
         case = self._with(
             entry,
@@ -266,7 +288,7 @@ class Case(_Stored):
             level=level,
             clock=deadlines.transfer(self.clock, to.id, at, level=level, policy=policy),
         )
-        message = messages.text("transferred", code=self.tracking_code, agency=to.name)
+        message = messages.text("transferred", self.language, code=self.tracking_code, agency=to.name)
         return Transition(case, entry, citizen_message=message)
 
     def extend(
@@ -289,7 +311,12 @@ class Case(_Stored):
         if self.clock.frozen_since is not None:
             raise IllegalTransition("already_waiting", "the case is already waiting for the citizen")
         message = _fitted(
-            "info_requested", "question", code=self.tracking_code, agency=self.agency_name, question=question
+            self.language,
+            "info_requested",
+            "question",
+            code=self.tracking_code,
+            agency=self.agency_name,
+            question=question,
         )
         entry = self._entry("request_info", request_id, by, at, detail=question)
         case = self._with(entry, clock=deadlines.freeze(self.clock, at, policy=policy))
@@ -307,6 +334,10 @@ class Case(_Stored):
         return Transition(case, entry, awaiting_citizen=False)
 
     # --- the deadline sweep -----------------------------------------------------------------------
+
+    def with_notifications(self, notifications: list[NotificationOnCase]) -> Case:
+        """The case with notifications sent about it (new work announced) kept on it."""
+        return self.model_copy(update={"notifications": [*self.notifications, *notifications]})
 
     def rescheduled(self, policy: DeadlinePolicy | None = None) -> Case:
         """The clock's next action as the current rules and calendar place it (they may have changed)."""
@@ -344,10 +375,100 @@ class Case(_Stored):
     def _with(self, entry: HistoryEntry, **changes) -> Case:
         return self.model_copy(update={**changes, "history": [*self.history, entry]})
 
+    # --- the officials' console: a transfer's reason, refusal, internal notes, duplicates ---------------
 
-def _fitted(key: str, field_name: str, **values: str) -> str:
+    # Why the case was closed without an answer (None while open or when answered).
+    rejection_ground: RejectionGround | None = None
+    # The tracking code of the case this one duplicates, when it was closed as a duplicate.
+    duplicate_of: str | None = None
+
+    def transfer_with_reason(
+        self,
+        by: str,
+        request_id: str,
+        at: datetime,
+        to: AgencyRef,
+        reason: str,
+        policy: DeadlinePolicy | None = None,
+    ) -> Transition:
+        """Chuyển, with the official's reason kept on the history entry (the citizen is told as for any
+        transfer; the reason is for officials)."""
+        moved = self.transfer(by, request_id, at, to, policy)
+        entry = moved.entry.model_copy(update={"detail": reason})
+        case = moved.case.model_copy(update={"history": [*moved.case.history[:-1], entry]})
+        return Transition(case, entry, citizen_message=moved.citizen_message)
+
+    def reject(
+        self, by: str, request_id: str, at: datetime, ground: RejectionGround, explanation: str
+    ) -> Transition:
+        """Không xem xét (Decree 20 Art. 9): the case closes without an answer on one of the decree's
+        grounds, and the citizen is told why and, for a matter outside the city's authority, where to go."""
+        self._require_open()
+        if ground == "outside_authority" and not explanation.strip():
+            raise IllegalTransition("channel_required", "say which body or channel handles the matter")
+        extra = (
+            messages.text("rejected.explanation", self.language, explanation=explanation)
+            if explanation.strip()
+            else ""
+        )
+        message = _fitted(
+            self.language,
+            "rejected",
+            "explanation",
+            code=self.tracking_code,
+            agency=self.agency_name,
+            ground=messages.text(f"rejected.ground.{ground}", self.language),
+            explanation=extra,
+        )
+        entry = self._entry("reject", request_id, by, at, detail=explanation.strip() or None)
+        case = self._with(
+            entry, status="closed", clock=deadlines.close(self.clock, at), rejection_ground=ground
+        )
+        return Transition(case, entry, citizen_message=message, awaiting_citizen=self._no_longer_waiting())
+
+    def note(self, by: str, request_id: str, at: datetime, text: str) -> Transition:
+        """Ghi chú nội bộ: an official's note for colleagues. It changes nothing else and the citizen never
+        sees it; it may be added at any status (a closed case can still need explaining)."""
+        entry = self._entry("note", request_id, by, at, detail=text)
+        return Transition(self._with(entry), entry)
+
+    def mark_duplicate(self, by: str, request_id: str, at: datetime, original: Case) -> Transition:
+        """Trùng: the case repeats `original` (still open or answered), so it closes and the citizen is
+        told; their own earlier case is named to them, another citizen's is not."""
+        self._require_open()
+        if original.case_id == self.case_id:
+            raise IllegalTransition("duplicate_of_itself", "a case cannot duplicate itself")
+        if original.duplicate_of is not None:
+            raise IllegalTransition("original_is_duplicate", "mark it a duplicate of the first case")
+        if original.citizen_id == self.citizen_id:
+            message = messages.text(
+                "duplicate_own", self.language, code=self.tracking_code, other=original.tracking_code
+            )
+        else:
+            message = messages.text(
+                "duplicate", self.language, code=self.tracking_code, agency=original.agency_name
+            )
+        entry = self._entry("mark_duplicate", request_id, by, at, detail=original.tracking_code)
+        case = self._with(
+            entry, status="closed", clock=deadlines.close(self.clock, at), duplicate_of=original.tracking_code
+        )
+        return Transition(case, entry, citizen_message=message, awaiting_citizen=self._no_longer_waiting())
+
+    def _no_longer_waiting(self) -> bool | None:
+        # Closing a case that waits for the citizen's answer ends the wait; otherwise nothing changes.
+        return False if self.waiting_for_citizen else None
+
+
+class Announcer(Protocol):
+    """Tells an agency's officials at once of a case arriving there (pakn.escalation.announce), recording
+    the notifications in the unit of work that files or moves the case, and returns the case listing them."""
+
+    def announce(self, uow: UnitOfWork, case: Case, at: datetime) -> Case: ...
+
+
+def _fitted(language: Language, key: str, field_name: str, **values: str) -> str:
     """The catalogue text `key`; refused when the official's `field_name` makes it longer than one message."""
-    text = messages.text(key, **values)
+    text = messages.text(key, language, **values)
     if len(text) > TEXT_LIMIT:
         raise TextTooLong(field_name, TEXT_LIMIT - (len(text) - len(values[field_name])))
     return text

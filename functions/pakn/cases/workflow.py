@@ -4,24 +4,36 @@ ask the citizen for more information and resume when it arrives.
 Each action is one transition of the Case aggregate (pakn.cases.case), read and stored by the case store
 in one unit of work. Its natural key is the case, the
 action and the client's `request_id`, kept in the case's history entry: a retried request finds its entry
-and returns it, changing nothing. What the citizen must hear is recorded in the same transaction as a
-delivery keyed by that natural key (the outbox) and published after the commit; a retry publishes it again,
-which the sender ignores once it is sent.
+and returns it, changing nothing. The entry also keeps a digest of the request's parameters, so the same
+`request_id` sent with other parameters is refused (409 `request_id_reused`, as payment APIs treat a reused
+idempotency key) rather than answered with a result that is not its own. What the citizen must hear is
+recorded in the same transaction as a delivery keyed by that natural key (the outbox) and published after
+the commit; a retry publishes it again, which the sender ignores once it is sent.
+
+An official sees their own agency's cases only, and another agency's case is answered exactly as a missing
+one (404 `case_not_found`), before anything else about it (a used request id, its state) is looked at.
+The one exception is the official's own retry of an action that moved the case away (a transfer): it finds
+their entry and returns it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import get_args
 
 from pakn.cases.case import (
     AgencyRef,
+    Announcer,
     Case,
     CaseStatus,
     HistoryEntry,
     IllegalTransition,
     OfficialAction,
+    RejectionGround,
     SameAgency,
     TextTooLong,
     Transition,
@@ -54,13 +66,6 @@ class CaseNotFound(InvalidInput):
         super().__init__("case_not_found", "no case has this id")
 
 
-class NotYourAgency(InvalidInput):
-    status = 403
-
-    def __init__(self):
-        super().__init__("not_your_agency", "the case is handled by another agency")
-
-
 class WrongState(InvalidInput):
     """The case cannot take this action now (closed, already accepted, extended, waiting...)."""
 
@@ -85,7 +90,10 @@ class Workflow:
         publish_outbound: Callable[[OutboundRequest, str], object],
         clock: Callable[[], datetime] | None = None,
         policy: deadlines.DeadlinePolicy | None = None,
+        announcer: Announcer | None = None,
     ):
+        """`announcer`: tells the agency a case is transferred to (None: nobody is told at once)."""
+        self._announcer = announcer
         self._db = db
         self._cases = CaseStore(db)
         self._citizens = CitizenStore(db)
@@ -99,11 +107,10 @@ class Workflow:
         return self._cases.of_agency(actor.agency_id, status, limit)
 
     def case(self, actor: Actor, case_id: str) -> Case:
-        case = self._cases.locate(UnitOfWork.outside(self._db), actor.agency_id, case_id)
+        # Read where the actor's agency keeps its cases only: another agency's case is not found.
+        case = self._cases.read(UnitOfWork.outside(self._db), actor.agency_id, case_id)
         if case is None:
             raise CaseNotFound()
-        if case.agency_id != actor.agency_id:
-            raise NotYourAgency()
         return case
 
     # --- actions ----------------------------------------------------------------------------------
@@ -115,50 +122,51 @@ class Workflow:
             "accept",
             request_id,
             lambda case, now: case.accept(actor.uid, request_id, now, self._policy),
+            params={},
         )
 
     def answer(self, actor: Actor, case_id: str, request_id: str, text: str) -> ActionResult:
-        text = _required(text, "text")
+        raw_text, text = text, _required(text, "text")
         return self._act(
             actor,
             case_id,
             "answer",
             request_id,
             lambda case, now: case.answer(actor.uid, request_id, now, text),
+            params={"text": raw_text},
         )
 
     def transfer(self, actor: Actor, case_id: str, request_id: str, to_agency_id: str) -> ActionResult:
-        try:
-            target = load_registry().get(to_agency_id)
-        except KeyError as exc:
-            raise InvalidInput("unknown_agency", "no agency in the registry has this id") from exc
-        to = AgencyRef(id=target.id, name=target.name, level=target.level)
+        to = _agency(to_agency_id)
         return self._act(
             actor,
             case_id,
             "transfer",
             request_id,
             lambda case, now: case.transfer(actor.uid, request_id, now, to, self._policy),
+            params={"to_agency_id": to_agency_id},
         )
 
     def extend(self, actor: Actor, case_id: str, request_id: str, reason: str) -> ActionResult:
-        reason = _required(reason, "reason")
+        raw_reason, reason = reason, _required(reason, "reason")
         return self._act(
             actor,
             case_id,
             "extend",
             request_id,
             lambda case, now: case.extend(actor.uid, request_id, now, reason, self._policy),
+            params={"reason": raw_reason},
         )
 
     def request_info(self, actor: Actor, case_id: str, request_id: str, question: str) -> ActionResult:
-        question = _required(question, "question")
+        raw_question, question = question, _required(question, "question")
         return self._act(
             actor,
             case_id,
             "request_info",
             request_id,
             lambda case, now: case.request_info(actor.uid, request_id, now, question, self._policy),
+            params={"question": raw_question},
         )
 
     def resume(self, actor: Actor, case_id: str, request_id: str) -> ActionResult:
@@ -169,26 +177,42 @@ class Workflow:
             "resume",
             request_id,
             lambda case, now: case.resume(actor.uid, request_id, now, self._policy),
+            params={},
         )
 
     # --- one unit of work -------------------------------------------------------------------------
 
     def _act(
-        self, actor: Actor, case_id: str, action: OfficialAction, request_id: str, decide: Decide
+        self,
+        actor: Actor,
+        case_id: str,
+        action: OfficialAction,
+        request_id: str,
+        decide: Decide,
+        params: Mapping[str, object],
     ) -> ActionResult:
+        """`params` are the action's parameters as the official sent them (without the request id): their
+        digest is kept on the entry, so the same request id sent again with other parameters is refused."""
         delivery_key = f"case:{case_id}:{action}:{request_id}"
+        digest = request_digest(action, params)
 
         def run(uow: UnitOfWork) -> tuple[ActionResult, str, bool]:
             case = self._cases.locate(uow, actor.agency_id, case_id)
             if case is None:
                 raise CaseNotFound()
             done = case.entry(action, request_id)
+            if case.agency_id != actor.agency_id and not _own_entry(done, actor):
+                # Found under another agency: the same answer as no case at all.
+                raise CaseNotFound()
             if done is not None:
                 if done.by != actor.uid:
                     raise WrongState("request_id_taken", "another official used this request_id on the case")
+                # Entries written before digests were kept have none: a retry of one is taken as the same.
+                if done.request_digest not in (None, digest):
+                    raise WrongState(
+                        "request_id_reused", "this request_id was used for a request with other parameters"
+                    )
                 return _result(case, done), case.citizen_id, False
-            if case.agency_id != actor.agency_id:
-                raise NotYourAgency()
             now = self._clock()
             try:
                 transition = decide(case, now)
@@ -198,7 +222,11 @@ class Workflow:
                 raise WrongState(exc.code, exc.message) from exc
             except TextTooLong as exc:
                 raise InvalidInput(f"{exc.field_name}_too_long", str(exc)) from exc
-            self._cases.save(uow, case, transition.case)
+            transition = transition.with_request_digest(digest)
+            changed = transition.case
+            if self._announcer is not None and changed.agency_id != case.agency_id:
+                changed = self._announcer.announce(uow, changed, now)
+            self._cases.save(uow, case, changed)
             if transition.awaiting_citizen:
                 awaiting = AwaitingInfo(
                     case_id=case.case_id, agency_id=case.agency_id, tracking_code=case.tracking_code
@@ -228,9 +256,99 @@ class Workflow:
         )
         return result
 
+    # --- the officials' console's actions (the same unit of work, natural key and outbox) -----------
+
+    def transfer_with_reason(
+        self, actor: Actor, case_id: str, request_id: str, to_agency_id: str, reason: str
+    ) -> ActionResult:
+        """A transfer whose reason is kept on the case (the console asks for one); the same action as
+        `transfer`, so a retry through either finds the same entry."""
+        raw_reason, reason = reason, _required(reason, "reason")
+        to = _agency(to_agency_id)
+        return self._act(
+            actor,
+            case_id,
+            "transfer",
+            request_id,
+            lambda case, now: case.transfer_with_reason(actor.uid, request_id, now, to, reason, self._policy),
+            params={"to_agency_id": to_agency_id, "reason": raw_reason},
+        )
+
+    def reject(
+        self, actor: Actor, case_id: str, request_id: str, ground: str, explanation: str = ""
+    ) -> ActionResult:
+        """Không xem xét on one of Decree 20's grounds; the citizen is told why through the outbox."""
+        if ground not in get_args(RejectionGround):
+            raise InvalidInput("unknown_ground", f"the grounds are {', '.join(get_args(RejectionGround))}")
+        raw_explanation, explanation = explanation, explanation.strip()
+        if ground == "outside_authority" and not explanation:
+            raise InvalidInput("explanation_empty", "say which body or channel handles the matter")
+        return self._act(
+            actor,
+            case_id,
+            "reject",
+            request_id,
+            lambda case, now: case.reject(actor.uid, request_id, now, ground, explanation),
+            params={"ground": ground, "explanation": raw_explanation},
+        )
+
+    def note(self, actor: Actor, case_id: str, request_id: str, text: str) -> ActionResult:
+        """An internal note: kept on the case for officials, never sent to the citizen."""
+        raw_text, text = text, _required(text, "text")
+        return self._act(
+            actor,
+            case_id,
+            "note",
+            request_id,
+            lambda case, now: case.note(actor.uid, request_id, now, text),
+            params={"text": raw_text},
+        )
+
+    def mark_duplicate(self, actor: Actor, case_id: str, request_id: str, original_code: str) -> ActionResult:
+        """Closes the case as a duplicate of the case with tracking code `original_code`."""
+        raw_code, original_code = original_code, _required(original_code, "original_code").upper()
+        original = self._cases.find_by_tracking_code(UnitOfWork.outside(self._db), original_code)
+        if original is None:
+            raise InvalidInput("original_not_found", "no case has this tracking code")
+        if original.case_id == case_id:
+            raise InvalidInput("duplicate_of_itself", "a case cannot duplicate itself")
+        return self._act(
+            actor,
+            case_id,
+            "mark_duplicate",
+            request_id,
+            lambda case, now: case.mark_duplicate(actor.uid, request_id, now, original),
+            params={"original_code": raw_code},
+        )
+
 
 # The actions that tell the citizen something; a retry of one publishes its delivery again.
-MESSAGING_ACTIONS: frozenset[OfficialAction] = frozenset({"answer", "transfer", "request_info"})
+MESSAGING_ACTIONS: frozenset[OfficialAction] = frozenset(
+    {"answer", "transfer", "request_info", "reject", "mark_duplicate"}
+)
+
+
+def request_digest(action: OfficialAction, params: Mapping[str, object]) -> str:
+    """SHA-256 of an action's parameters in canonical JSON (sorted keys, no spaces, UTF-8): the request's
+    fingerprint, kept instead of a second copy of its text."""
+    canonical = json.dumps(
+        {"action": action, "params": dict(params)}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    # surrogatepass: a lone surrogate (no valid text, but a str can hold one) still has a fingerprint.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _agency(agency_id: str) -> AgencyRef:
+    try:
+        agency = load_registry().get(agency_id)
+    except KeyError as exc:
+        raise InvalidInput("unknown_agency", "no agency in the registry has this id") from exc
+    return AgencyRef(id=agency.id, name=agency.name, level=agency.level)
+
+
+def _own_entry(entry: HistoryEntry | None, actor: Actor) -> bool:
+    """The actor's own earlier action, taken for their agency (a transfer's retry after the case moved)."""
+    return entry is not None and entry.by == actor.uid and entry.agency_id == actor.agency_id
 
 
 def _result(case: Case, entry: HistoryEntry) -> ActionResult:

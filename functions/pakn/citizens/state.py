@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pakn.domain.vocabulary import ContactDetails, Location, Media
+from pakn.domain.vocabulary import ContactDetails, Language, Location, Media
 
 DraftStage = Literal["collecting", "awaiting_place", "awaiting_contact", "confirming"]
 
@@ -35,6 +35,8 @@ class Draft(BaseModel):
     parts: list[DraftPart] = Field(default_factory=list)
     place: str | None = None
     place_asked: bool = False
+    # The units the citizen was asked to choose from (agency ids), when the place named was ambiguous.
+    place_choices: list[str] = Field(default_factory=list)
 
     def add(self, part: DraftPart) -> None:
         if all(existing.event_id != part.event_id for existing in self.parts):
@@ -110,3 +112,5 @@ class CitizenState(BaseModel):
     awaiting_info: AwaitingInfo | None = None
     zalo_unreachable: Unreachable | None = None
     flood: FloodWindow | None = None
+    # The language of the citizen's last message that said clearly which (pakn.conversation.language).
+    language: Language = "vi"

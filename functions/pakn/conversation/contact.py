@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pakn.domain.vocabulary import ContactDetails
 from pakn.routing.text import fold
@@ -65,6 +66,61 @@ def parse_typed_contact(text: str) -> ContactDetails | None:
     ):
         return None
     return ContactDetails(name=name, phone=phone, address=address)
+
+
+# A run of digits someone typed as a phone number (5 digits or more, maybe spaced or dotted).
+_PHONE_ATTEMPT = re.compile(r"(?<!\d)\+?\d(?:[\s.-]?\d){4,14}(?!\d)")
+# Words of addresses that are no part of Vietnamese names (folded "phuong", "quan", "duong", "huyen" are
+# also given names, so they do not count): a part holding one, or a house number, is an address.
+ADDRESS_WORDS = frozenset({"so", "ngo", "ngach", "hem", "kiet", "pho", "thon", "xom", "tdp", "toa", "tp"})
+ATTEMPT_CHARS = 160
+
+ContactProblem = Literal["phone_invalid", "missing_phone", "missing_name", "missing_address", "incomplete"]
+
+
+def _looks_like_name(part: str) -> bool:
+    words = fold(part).split()
+    return (
+        1 < len(words) <= NAME_WORDS
+        and not any(ch.isdigit() for ch in part)
+        and not any(word in NOT_IN_NAMES or word in ADDRESS_WORDS for word in words)
+    )
+
+
+def _looks_like_address(part: str) -> bool:
+    return any(ch.isdigit() for ch in part) or any(word in ADDRESS_WORDS for word in fold(part).split())
+
+
+def contact_problem(text: str) -> ContactProblem | None:
+    """What is wrong with `text` as an attempt at typing the sender's details, or None when it is no such
+    attempt (more about the problem, which belongs in the draft). Call it when `parse_typed_contact` found
+    no complete details."""
+    if len(text) > ATTEMPT_CHARS:
+        return None
+    labelled = bool(
+        NAME_LEADS.match(fold(text)) or any(PART_LABELS.match(fold(p)) for p in _SEPARATORS.split(text))
+    )
+    valid = _PHONE.search(text)
+    attempt = _PHONE_ATTEMPT.search(text)
+    if valid is None and attempt is not None and normalise_phone(attempt.group()) is None:
+        rest = text[: attempt.start()] + text[attempt.end() :]
+        if labelled or any(_looks_like_name(p) for p in _SEPARATORS.split(rest) if p.strip()):
+            return "phone_invalid"
+    phone = valid or attempt
+    rest = text[: phone.start()] + "\n" + text[phone.end() :] if phone else text
+    parts = [_unlabelled(p.strip(" -,.;:")) for p in _SEPARATORS.split(rest)]
+    parts = [p for p in parts if p]
+    named = any(_looks_like_name(p) for p in parts)
+    addressed = any(_looks_like_address(p) and not _looks_like_name(p) for p in parts)
+    if valid:
+        if named and not addressed:
+            return "missing_address"
+        if addressed and not named:
+            return "missing_name"
+        return "incomplete"
+    if named and (addressed or labelled):
+        return "missing_phone"
+    return "incomplete" if labelled else None
 
 
 def is_complete(contact: ContactDetails | None) -> bool:

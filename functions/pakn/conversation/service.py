@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pakn.cases.case import Case
+from pakn.cases.case import Announcer, Case
 from pakn.cases.store import CaseStore
 from pakn.cases.tracking_code import new_tracking_code
 from pakn.citizens.store import CitizenStore
@@ -36,7 +36,15 @@ class _Lookups:
 
 
 class Conversation:
-    def __init__(self, db, dependencies: Dependencies, new_code: Callable[[], str] = new_tracking_code):
+    def __init__(
+        self,
+        db,
+        dependencies: Dependencies,
+        new_code: Callable[[], str] = new_tracking_code,
+        announcer: Announcer | None = None,
+    ):
+        """`announcer`: tells the receiving agency of each case filed (None: nobody is told at once)."""
+        self._announcer = announcer
         self._cases = CaseStore(db)
         self._citizens = CitizenStore(db)
         self._dependencies = dependencies
@@ -46,6 +54,8 @@ class Conversation:
         state = self._citizens.load(uow, event.citizen_id)
         result = take_turn(state, event, _Lookups(self._cases, uow, self._new_code), self._dependencies)
         for case in result.filed:
+            if self._announcer is not None:
+                case = self._announcer.announce(uow, case, case.filed_at)
             self._cases.add(uow, case)
         for before, after in result.changed:
             self._cases.save(uow, before, after)

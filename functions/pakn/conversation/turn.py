@@ -18,32 +18,38 @@ from typing import Protocol
 from pakn.cases.case import AgencyRef, Case, CaseRouting, CitizenInformation, IllegalTransition
 from pakn.citizens.state import CitizenState, Draft, DraftPart, LastCase
 from pakn.conversation.commands import Command, parse_command
-from pakn.conversation.contact import has_phone, is_complete, parse_typed_contact
+from pakn.conversation.contact import contact_problem, has_phone, is_complete, parse_typed_contact
+from pakn.conversation.language import language_of
 from pakn.conversation.limits import ConversationLimits, default_limits
 from pakn.deadlines import clock as deadlines
 from pakn.deadlines.workdays import local_date
 from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage
 from pakn.domain import messages
-from pakn.domain.vocabulary import ContactDetails
+from pakn.domain.vocabulary import ContactDetails, Language
 from pakn.intake.events import CitizenEvent
 from pakn.platform.firestore_paths import document_id
 from pakn.routing.classify import Classification
 from pakn.routing.registry import Registry
-from pakn.routing.route import route
+from pakn.routing.route import route, routing_rules
+from pakn.routing.text import tokens
 
 SUMMARY_CONTENT_CHARS = 700
 NAME_CHARS, ADDRESS_CHARS, PLACE_CHARS = 100, 200, 200
 NOT_MATERIAL = {"sticker", "gif"}
 # Shorter than this while a summary awaits 1/2/3, a message is an attempt at answering, not more content.
 CONFIRMING_CHATTER_WORDS = 4
+# What the citizen is told for each way typed details can fail (pakn.conversation.contact).
+CONTACT_PROBLEMS = {
+    "phone_invalid": "contact_phone_invalid",
+    "missing_phone": "contact_missing_phone",
+    "missing_name": "contact_missing_name",
+    "missing_address": "contact_missing_address",
+    "incomplete": "contact_incomplete",
+}
 
 
 def _date(instant: datetime) -> str:
     return local_date(instant).strftime("%d/%m/%Y")
-
-
-def _say(key: str, **values: object) -> OutboundMessage:
-    return OutboundMessage(text=messages.text(key, **values))
 
 
 def clipped(contact: ContactDetails) -> ContactDetails:
@@ -57,25 +63,27 @@ def clipped(contact: ContactDetails) -> ContactDetails:
     )
 
 
-def summary(draft: Draft, contact: ContactDetails) -> str:
+def summary(draft: Draft, contact: ContactDetails, language: Language = "vi") -> str:
     """The summary the citizen confirms, its content cut to fit one Zalo message."""
     items = []
     if draft.media:
-        items.append(messages.text("summary_files", count=len(draft.media)))
+        items.append(messages.text("summary_files", language, count=len(draft.media)))
     if draft.location:
-        items.append(messages.text("summary_location"))
+        items.append(messages.text("summary_location", language))
     values = {
-        "attachments": messages.text("summary_attachments", items=", ".join(items)) if items else "",
+        "attachments": messages.text("summary_attachments", language, items=", ".join(items))
+        if items
+        else "",
         "name": contact.name,
         "phone": contact.phone,
         "address": contact.address,
     }
-    room = TEXT_LIMIT - len(messages.text("summary", content="", **values))
+    room = TEXT_LIMIT - len(messages.text("summary", language, content="", **values))
     content = draft.content
     limit = min(SUMMARY_CONTENT_CHARS, room)
     if len(content) > limit:
         content = content[: limit - 1].rstrip() + "…"
-    return messages.text("summary", content=content, **values)
+    return messages.text("summary", language, content=content, **values)
 
 
 class CaseLookups(Protocol):
@@ -156,7 +164,11 @@ class Turn:
         )
 
     def say(self, key: str, **values: object) -> None:
-        self.replies.append(_say(key, **values))
+        self.replies.append(OutboundMessage(text=self.text(key, **values)))
+
+    def text(self, key: str, **values: object) -> str:
+        """The catalogue's text in the language the citizen writes in."""
+        return messages.text(key, self.state.language, **values)
 
     def greet_once(self) -> None:
         if not self.state.greeted:
@@ -193,9 +205,16 @@ class Turn:
     def message(self) -> None:
         if self.flooding():
             return
+        written_in = language_of(self.event.text) if self.event.text else None
+        if written_in is not None:
+            self.state.language = written_in
         self.greet_once()
         if self.event.text is None and self.event.location is None and not self.material_media():
             return  # a sticker, a GIF or a business card: nothing to file, nothing to answer
+        if self.only_emoji():
+            if self.state.draft is None:
+                self.say("how_to_start")
+            return
         draft = self.state.draft
         command = parse_command(self.event.text, confirming=bool(draft and draft.stage == "confirming"))
         if command:
@@ -230,6 +249,16 @@ class Turn:
         self.state.draft.add(part)
         return True
 
+    def only_emoji(self) -> bool:
+        """Text without a letter or a digit (emoji, punctuation) and nothing attached: nothing to act on."""
+        text = self.event.text
+        return (
+            bool(text)
+            and not any(ch.isalnum() for ch in text)
+            and not self.event.media
+            and not self.event.location
+        )
+
     def material_media(self) -> list:
         """Photos, videos, files and links: what can support a complaint (stickers and GIFs cannot)."""
         return [media for media in self.event.media if media.type not in NOT_MATERIAL]
@@ -253,6 +282,10 @@ class Turn:
             return
         if not draft.content:
             self.say("attachment_received")
+        elif len(draft.parts) == 1 and self.clearly_out_of_scope(draft):
+            # Said now, not only at XONG: the citizen should not write more for a channel that cannot help.
+            # The text stays in the draft, so a misreading loses nothing if they go on.
+            self.say("out_of_scope")
         elif self.event.text and draft.content == self.event.text:
             self.say("draft_started")
         else:
@@ -286,6 +319,8 @@ class Turn:
             self.state.contact = clipped(details)
             self.review()
             return
+        if text and not self.event.media and self.contact_attempt_refused():
+            return
         if text and len(text.split()) < CONFIRMING_CHATTER_WORDS and not self.event.media:
             self.say("confirm_expected")
             return
@@ -297,6 +332,8 @@ class Turn:
         if details:
             self.state.contact = clipped(details)
             self.review()
+        elif self.contact_attempt_refused():
+            return
         elif has_phone(self.event.text):
             self.say("contact_incomplete")
         else:
@@ -304,15 +341,31 @@ class Turn:
             if self.add_to_draft(self.part()):
                 self.say("contact_still_needed")
 
+    def contact_attempt_refused(self) -> bool:
+        """The text tried to give the sender's details and failed: say what is wrong, and keep it out of
+        the complaint's content."""
+        problem = contact_problem(self.event.text)
+        if problem is None:
+            return False
+        self.say(CONTACT_PROBLEMS[problem])
+        return True
+
     def place_answer(self) -> None:
         draft = self.state.draft
         if self.event.media or self.event.location:
             self.add_to_draft(self.part().model_copy(update={"text": None}))
         if self.event.text:
-            draft.place = self.event.text[:PLACE_CHARS]
+            draft.place = self.chosen_place(self.event.text.strip()) or self.event.text[:PLACE_CHARS]
             self.review()
         else:
             self.say("ask_place")
+
+    def chosen_place(self, answer: str) -> str | None:
+        """The unit the citizen picked by its number from the choices shown, if that is the answer."""
+        choices = self.state.draft.place_choices
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return self.dependencies.registry.get(choices[int(answer) - 1]).name
+        return None
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -321,6 +374,15 @@ class Turn:
 
     def command_help(self, command: Command) -> None:
         self.say("help")
+
+    def command_greeting(self, command: Command) -> None:
+        if self.state.draft is None:
+            self.say("how_to_start")
+        else:
+            self.say("draft_in_progress")
+
+    def command_thanks(self, command: Command) -> None:
+        self.say("thanks_reply" if self.state.draft is None else "draft_in_progress")
 
     def command_cancel(self, command: Command) -> None:
         if self.state.draft is None:
@@ -345,6 +407,9 @@ class Turn:
         self.file()
 
     def command_lookup(self, command: Command) -> None:
+        if command.code is None:
+            self.say("lookup_needs_code")
+            return
         case = self.cases.by_tracking_code(command.code)
         # Another citizen's case is "not found": a code alone must not reveal someone else's case.
         if case is None or case.citizen_id != self.state.citizen_id:
@@ -353,7 +418,7 @@ class Turn:
         self.say(
             "status",
             code=case.tracking_code,
-            status=messages.text(f"status.{case.status}"),
+            status=self.text(f"status.{case.status}"),
             agency=case.agency_name,
             filed_date=_date(case.filed_at),
             due_date=_date(case.clock.overall_due_at),
@@ -365,10 +430,10 @@ class Turn:
             self.say("no_cases")
             return
         lines = "\n".join(
-            messages.text(
+            self.text(
                 "my_cases_line",
                 code=case.tracking_code,
-                status=messages.text(f"status.{case.status}"),
+                status=self.text(f"status.{case.status}"),
                 filed_date=_date(case.filed_at),
             )
             for case in found
@@ -377,8 +442,32 @@ class Turn:
 
     # --- review and filing ------------------------------------------------------------------------
 
+    def clearly_out_of_scope(self, draft: Draft) -> bool:
+        classification = self.dependencies.classify(draft.text_for_classification())
+        return (
+            classification.kind == "out_of_scope"
+            and classification.confidence >= routing_rules().min_confidence
+        )
+
     def classification(self) -> Classification:
         return self.dependencies.classify(self.state.draft.text_for_classification())
+
+    def choose_place(self, choices: tuple[str, ...]) -> None:
+        """A former ward split between new ones: the citizen's address may say which; else ask."""
+        draft = self.state.draft
+        draft.place_asked, draft.place_choices = True, list(choices)
+        registry = self.dependencies.registry
+        address = self.state.contact.address if self.state.contact else None
+        settled = registry.resolve_place(tokens(address)).agency_id if address else None
+        if settled in choices:
+            draft.place = registry.get(settled).name
+            self.review()
+            return
+        draft.stage = "awaiting_place"
+        options = "\n".join(
+            f"{number}. {registry.get(agency_id).name}" for number, agency_id in enumerate(choices, 1)
+        )
+        self.say("choose_place", options=options)
 
     def review(self) -> None:
         """After "XONG": what is still missing, in order (place, contact), or the summary to confirm."""
@@ -386,7 +475,9 @@ class Turn:
         if draft is None or not draft.content:
             self.say("draft_empty")
             return
-        decision = route(self.classification(), place_asked=draft.place_asked)
+        decision = route(
+            self.classification(), place_asked=draft.place_asked, text=draft.text_for_classification()
+        )
         if decision.outcome == "out_of_scope":
             self.state.draft = None
             self.say("out_of_scope")
@@ -395,25 +486,28 @@ class Turn:
             draft.stage, draft.place_asked = "awaiting_place", True
             self.say("ask_place")
             return
+        if decision.outcome == "choose_place":
+            self.choose_place(decision.choices)
+            return
         if not is_complete(self.state.contact):
             draft.stage = "awaiting_contact"
             self.say("need_contact")
             self.replies.append(
                 OutboundMessage(
                     kind="request_user_info",
-                    title=messages.text("contact_form_title"),
-                    subtitle=messages.text("contact_form_subtitle"),
+                    title=self.text("contact_form_title"),
+                    subtitle=self.text("contact_form_subtitle"),
                     image_url=self.dependencies.contact_form_image_url,
                 )
             )
             return
         draft.stage = "confirming"
-        self.replies.append(OutboundMessage(text=summary(draft, self.state.contact)))
+        self.replies.append(OutboundMessage(text=summary(draft, self.state.contact, self.state.language)))
 
     def file(self) -> None:
         draft = self.state.draft
         classification = self.classification()
-        decision = route(classification, place_asked=True)
+        decision = route(classification, place_asked=True, text=draft.text_for_classification())
         if decision.agency_id is None:
             # The text changed its nature since the summary (an edit): review it again instead.
             self.review()
@@ -444,6 +538,7 @@ class Turn:
             ),
             at=now,
             policy=self.dependencies.policy,
+            language=self.state.language,
         )
         self.result.filed.append(case)
         self.state.draft = None
@@ -460,8 +555,10 @@ class Turn:
         if decision.outcome == "outside":
             self.say(
                 "filed_outside",
-                body=messages.text(f"outside_body.{classification.outside_body or 'unknown'}"),
+                body=self.text(f"outside_body.{classification.outside_body or 'unknown'}"),
                 **values,
             )
         else:
             self.say("filed_triage" if decision.outcome == "triage" else "filed", **values)
+        if decision.reason == "allegation":
+            self.say("denunciation_channel")

@@ -33,6 +33,8 @@ Stage = Literal["accept", "answer"]
 # In the order the sweep takes them for one agency's deadline.
 LadderStep = Literal["remind", "breach", "escalate_lead", "escalate_office"]
 Step = Literal[LadderStep, "update_citizen"]
+# What a notification is about: a step of the sweep, or new work announced to the agency that receives it.
+NotificationStep = Literal[Step, "announce"]
 LADDER: tuple[LadderStep, ...] = get_args(LadderStep)
 
 

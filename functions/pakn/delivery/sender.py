@@ -1,9 +1,18 @@
-"""Sending one recorded reply to Zalo, at most once per delivery key.
+"""Sending one recorded delivery to Zalo, its messages in order, at most once per delivery key.
 
-A delivery is claimed under a short lease in a transaction, sent, then marked sent. Zalo's API has no
-idempotency key of its own, so the only window for a double send is a crash between Zalo's answer and the
-commit that follows it; everything else (redeliveries, two instances, a retry after an outage) finds the
-record and sends nothing.
+A delivery is claimed under a short lease in a transaction, its messages sent one after the other, then it
+is marked finished in one write. Zalo's API has no idempotency key of its own, so the only window for a
+double send is a crash between Zalo's first answer and the write that follows the delivery's last
+message; everything else (redeliveries, two instances, the outbox sweep, a retry after an outage) finds
+the record and sends nothing it already sent: a failed send records how far the delivery got.
+
+What a push for a delivery key gets back:
+- done: the delivery is final (sent, unreachable, or refused by Zalo: dead-lettered with the reason);
+- deferred (acknowledged): another sender holds its lease, or the citizen's earlier delivery is not final
+  yet. The holder finishes it, the earlier delivery's end republishes it, and the outbox sweep brings back
+  whatever nobody finished; so holding a lease never spends the subscription's delivery attempts;
+- retry (503): Zalo was unavailable. The delivery records when it may be tried again, so if Pub/Sub gives
+  up (or dies) the outbox sweep still does.
 """
 
 from __future__ import annotations
@@ -11,13 +20,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pakn.citizens.store import CitizenStore
-from pakn.delivery.outbox import Delivery, OutboundMessage
+from pakn.delivery.outbox import (
+    FINAL_STATES,
+    Delivery,
+    OutboundMessage,
+    OutboundRequest,
+    PublishOutbound,
+    waiting_on,
+)
 from pakn.domain.errors import PermanentFailure, TransientFailure
 from pakn.platform import firestore_paths
 from pakn.platform.leases import Take, claim, held
 from pakn.platform.log import get_logger
+from pakn.platform.push import Deferred
 from pakn.platform.unit_of_work import UnitOfWork
-from pakn.zalo.client import ZaloClient, ZaloRejected, ZaloUnreachable
+from pakn.zalo.client import WORST_CASE, ZaloClient, ZaloRejected, ZaloUnreachable
 
 log = get_logger("pakn.delivery.sender")
 
@@ -25,63 +42,83 @@ log = get_logger("pakn.delivery.sender")
 # so no redelivery claims a delivery whose send is still under way and sends it twice; not longer than
 # the function's timeout (60 s), so a delivery whose instance was killed is not held back past that.
 LEASE = timedelta(seconds=60)
-FINAL_STATES = {"sent", "unreachable", "rejected"}
+# A further message of the delivery is sent only while the lease still covers a whole send; otherwise the
+# delivery is handed on (recorded, republished) for the next invocation to go on from there.
+ONE_SEND = timedelta(seconds=WORST_CASE + 5)
+# When a delivery that Zalo could not take may be tried again (doubling from RETRY_FIRST): Pub/Sub's own
+# redeliveries usually come sooner; this is when the outbox sweep brings it back if they stop.
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_LONGEST = timedelta(minutes=15)
 
 
-class DeliveryInProgress(TransientFailure):
-    """Another instance holds the delivery's lease: try again after it expires."""
+class DeliveryInProgress(Deferred):
+    """Another instance holds the delivery's lease: it finishes it, or the outbox sweep does after it."""
 
 
-class DeliveryWaiting(TransientFailure):
-    """The reply before this one has not reached a final state: replies of a turn go out in order."""
+class DeliveryWaiting(Deferred):
+    """The citizen's earlier delivery is not final: its end releases this one (replies go out in order)."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the first failed attempt RETRY_FIRST, doubling each time, never more than RETRY_LONGEST."""
+    return min(RETRY_LONGEST, RETRY_FIRST * 2 ** min(max(0, attempts - 1), 10))
 
 
 class Sender:
-    def __init__(self, db, zalo: ZaloClient, clock=None):
+    def __init__(self, db, zalo: ZaloClient, publish_outbound: PublishOutbound, clock=None):
         self._db = db
         self._citizens = CitizenStore(db)
         self._zalo = zalo
+        self._publish = publish_outbound
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def deliver(self, key: str) -> Delivery:
         ref = firestore_paths.delivery(self._db, key)
         delivery = self._claim(ref, key)
-        if delivery.state in FINAL_STATES:
+        if delivery.final:
             return delivery
-        try:
-            zalo_message_id = self._send(delivery.citizen_id, delivery.message)
-        except ZaloUnreachable as exc:
-            return self._finish(ref, delivery, "unreachable", code=exc.code)
-        except ZaloRejected as exc:
-            self._finish(ref, delivery, "rejected", code=exc.code)
-            raise PermanentFailure(f"Zalo rejected the message ({exc.code})") from exc
-        except TransientFailure as exc:
-            ref.update(
-                {"state": "retrying", "lease_until": None, "last_error_code": getattr(exc, "code", None)}
-            )
-            log.warning("delivery will be retried", delivery_key=key, code=getattr(exc, "code", None))
-            raise
-        return self._finish(ref, delivery, "sent", zalo_message_id=zalo_message_id)
+        progress = _Progress(delivery)
+        for index in range(delivery.sent_count, len(delivery.messages)):
+            if index > delivery.sent_count and self._clock() + ONE_SEND > delivery.lease_until:
+                return self._hand_on(ref, delivery, progress)
+            try:
+                progress.sent(self._send(delivery.citizen_id, delivery.messages[index]))
+            except ZaloUnreachable as exc:
+                # The citizen, not the message: none of the rest would reach them either.
+                return self._finish(ref, delivery, progress, "unreachable", code=exc.code)
+            except ZaloRejected as exc:
+                # This message can never go; the ones after it still may.
+                progress.refused(exc.code)
+            except TransientFailure as exc:
+                self._retry_later(ref, delivery, progress, getattr(exc, "code", None))
+                raise
+        if progress.rejected:
+            self._finish(ref, delivery, progress, "rejected", code=progress.code)
+            raise PermanentFailure(f"Zalo rejected a message ({progress.code})")
+        return self._finish(ref, delivery, progress, "sent")
 
     def _claim(self, ref, key: str) -> Delivery:
         def examine(uow: UnitOfWork, snapshot) -> Delivery | Take[Delivery]:
             if not snapshot.exists:
                 raise PermanentFailure("no delivery record for this key")
             delivery = Delivery.model_validate(snapshot.to_dict())
-            if delivery.state in FINAL_STATES:
+            if delivery.final:
                 return delivery
+            now = self._clock()
+            if held(delivery.lease_until, now):
+                raise DeliveryInProgress("another sender holds the lease")
             if delivery.after:
                 previous = uow.get(firestore_paths.delivery(self._db, delivery.after))
                 if previous.exists and previous.get("state") not in FINAL_STATES:
-                    raise DeliveryWaiting(key)
-            now = self._clock()
-            if delivery.state == "sending" and held(delivery.lease_until, now):
-                raise DeliveryInProgress(key)
-            attempts = delivery.attempts + 1
-            return Take(
-                delivery.model_copy(update={"state": "sending", "attempts": attempts}),
-                {"state": "sending", "lease_until": now + LEASE, "attempts": attempts},
-            )
+                    raise DeliveryWaiting("the citizen's earlier delivery is not final")
+            lease = now + LEASE
+            changes = {
+                "state": "sending",
+                "lease_until": lease,
+                "next_attempt_at": lease,
+                "attempts": delivery.attempts + 1,
+            }
+            return Take(delivery.model_copy(update=changes), changes)
 
         return claim(self._db, ref, examine)
 
@@ -94,14 +131,84 @@ class Sender:
             )
         return self._zalo.send_text(citizen_id, message.text)
 
-    def _finish(self, ref, delivery: Delivery, state: str, code: int | None = None, zalo_message_id=None):
+    def _retry_later(self, ref, delivery: Delivery, progress: _Progress, code: int | None) -> None:
         now = self._clock()
-        changes = {"state": state, "lease_until": None, "last_error_code": code}
-        if state == "sent":
-            changes.update(sent_at=now, zalo_message_id=zalo_message_id)
+        changes = {
+            "state": "retrying",
+            "lease_until": None,
+            "next_attempt_at": now + retry_delay(delivery.attempts),
+            "last_error_code": code,
+            **progress.changes(),
+        }
+        ref.update(changes)
+        log.warning(
+            "delivery will be retried", delivery_key=delivery.key, code=code, attempt=delivery.attempts
+        )
+
+    def _hand_on(self, ref, delivery: Delivery, progress: _Progress) -> Delivery:
+        """The lease cannot cover another send: what went out is recorded, the rest goes on elsewhere."""
+        changes = {
+            "state": "pending",
+            "lease_until": None,
+            "next_attempt_at": self._clock(),
+            **progress.changes(),
+        }
+        ref.update(changes)
+        self._republish(delivery.key, delivery.citizen_id)
+        log.warning("delivery handed on", delivery_key=delivery.key, count=progress.sent_count)
+        return delivery.model_copy(update=changes)
+
+    def _finish(self, ref, delivery: Delivery, progress: _Progress, state: str, code: int | None = None):
+        now = self._clock()
+        changes = {
+            "state": state,
+            "lease_until": None,
+            "next_attempt_at": None,
+            "last_error_code": code,
+            "sent_at": now if progress.delivered else None,
+            **progress.changes(),
+        }
         ref.update(changes)
         if state == "unreachable":
             # The citizen's channel, not the case: an official reading the case sees it from here.
             self._citizens.mark_unreachable(delivery.citizen_id, code, now)
         log.info("delivery finished", delivery_key=delivery.key, status=state, code=code)
+        # What waited for this delivery may go now (the outbox sweep would find it otherwise, later).
+        for key, citizen_id in waiting_on(self._db, delivery.key):
+            self._republish(key, citizen_id)
         return delivery.model_copy(update=changes)
+
+    def _republish(self, key: str, citizen_id: str) -> None:
+        from google.api_core.exceptions import GoogleAPIError
+
+        try:
+            self._publish(OutboundRequest(delivery_key=key), citizen_id)
+        except (GoogleAPIError, TimeoutError) as exc:
+            # Its `next_attempt_at` stands: the outbox sweep publishes it.
+            log.warning("delivery not republished", delivery_key=key, reason=type(exc).__name__)
+
+
+class _Progress:
+    """How far one invocation got through a delivery's messages."""
+
+    def __init__(self, delivery: Delivery):
+        self.ids = list(delivery.zalo_message_ids)
+        self.rejected = list(delivery.rejected)
+        self.sent_count = delivery.sent_count
+        self.code: int | None = delivery.last_error_code
+
+    def sent(self, zalo_message_id: str | None) -> None:
+        self.ids.append(zalo_message_id)
+        self.sent_count += 1
+
+    def refused(self, code: int | None) -> None:
+        self.rejected.append(self.sent_count)
+        self.code = code
+        self.sent(None)
+
+    @property
+    def delivered(self) -> int:
+        return self.sent_count - len(self.rejected)
+
+    def changes(self) -> dict:
+        return {"sent_count": self.sent_count, "zalo_message_ids": self.ids, "rejected": self.rejected}

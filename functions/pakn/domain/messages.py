@@ -1,20 +1,19 @@
-"""Every text a citizen sees, in one catalogue: polite, short, correctly accented Vietnamese.
+"""Every text a citizen sees, in one catalogue: polite, short, correctly accented Vietnamese, with an
+English column for citizens who write in English (officials' texts, `official.*`, are Vietnamese only).
 
 Texts are `str.format` templates. A template names its values; `text()` fails loudly on a missing one,
-and the tests render every key, so a citizen never receives a blank or half-filled reply.
+and the tests render every key in both languages, so a citizen never receives a blank or half-filled reply.
 """
 
 from __future__ import annotations
 
+from pakn.domain.vocabulary import Language
+
 CATALOGUE: dict[str, str] = {
-    # Greeting, on follow and on first contact.
+    # Greeting, on follow and on first contact: short enough for one phone screen; the rest is in "help".
     "welcome": (
-        "Xin chào anh/chị! Đây là kênh tiếp nhận phản ánh, kiến nghị về thủ tục hành chính "
-        "của thành phố Hà Nội.\n"
-        "Kênh này tiếp nhận: vướng mắc khi làm thủ tục hành chính, thái độ của cán bộ, "
-        "kiến nghị sửa quy định.\n"
-        "Không tiếp nhận: sự cố đô thị (ngập, rác, đường hỏng…) xin gửi qua ứng dụng iHanoi hoặc gọi 1022; "
-        "khiếu nại, tố cáo xin gửi theo kênh riêng."
+        "Xin chào anh/chị! Đây là kênh tiếp nhận phản ánh, kiến nghị của TP Hà Nội về thủ tục hành chính "
+        "và thái độ của cán bộ. Nhắn HƯỚNG DẪN để xem cách dùng."
     ),
     "how_to_start": "Mời anh/chị nhắn nội dung cần phản ánh, có thể kèm ảnh, tệp hoặc vị trí.",
     "help": (
@@ -24,7 +23,9 @@ CATALOGUE: dict[str, str] = {
         "• TRA CỨU <mã>: xem tình trạng một phản ánh\n"
         "• HỒ SƠ: các phản ánh đã gửi\n"
         "• MỚI: soạn phản ánh mới\n"
-        "• HỦY: hủy phản ánh đang soạn"
+        "• HỦY: hủy phản ánh đang soạn\n"
+        "Kênh không tiếp nhận sự cố đô thị (ngập, rác, đường hỏng…): xin gửi qua iHanoi hoặc gọi 1022; "
+        "khiếu nại, tố cáo xin gửi theo kênh riêng."
     ),
     # Collecting a draft.
     "draft_started": (
@@ -32,6 +33,10 @@ CATALOGUE: dict[str, str] = {
         "Khi đủ, nhắn XONG để xem lại trước khi gửi."
     ),
     "draft_added": "Đã bổ sung vào phản ánh đang soạn. Khi đủ, nhắn XONG.",
+    "thanks_reply": "Cảm ơn anh/chị. Khi cần phản ánh, kiến nghị, anh/chị cứ nhắn cho kênh này.",
+    "draft_in_progress": (
+        "Anh/chị đang soạn một phản ánh: mời nhắn tiếp nội dung, hoặc nhắn XONG để xem lại và gửi."
+    ),
     "draft_full": (
         "Phản ánh đang soạn đã đủ dài nên tin vừa rồi chưa được thêm vào. "
         "Anh/chị vui lòng nhắn XONG để xem lại và gửi, hoặc MỚI để soạn lại."
@@ -51,11 +56,35 @@ CATALOGUE: dict[str, str] = {
         "Chưa đủ thông tin: cần họ tên, số điện thoại và địa chỉ. Anh/chị vui lòng nhắn theo mẫu: "
         "Nguyễn Văn A, 0912345678, số 1 Hàng Bông, phường Hoàn Kiếm."
     ),
+    "contact_phone_invalid": (
+        "Số điện thoại chưa đúng: số di động gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678). "
+        "Anh/chị vui lòng nhắn lại theo mẫu: Họ tên, số điện thoại, địa chỉ."
+    ),
+    "contact_missing_phone": (
+        "Chưa đủ thông tin: còn thiếu số điện thoại. Anh/chị vui lòng nhắn lại theo mẫu: "
+        "Họ tên, số điện thoại, địa chỉ."
+    ),
+    "contact_missing_name": (
+        "Chưa đủ thông tin: còn thiếu họ tên. Anh/chị vui lòng nhắn lại theo mẫu: "
+        "Họ tên, số điện thoại, địa chỉ."
+    ),
+    "contact_missing_address": (
+        "Chưa đủ thông tin: còn thiếu địa chỉ. Anh/chị vui lòng nhắn lại theo mẫu: "
+        "Họ tên, số điện thoại, địa chỉ."
+    ),
     "contact_saved": "Cảm ơn anh/chị đã cung cấp thông tin.",
+    "lookup_needs_code": (
+        "Anh/chị vui lòng nhắn kèm mã tra cứu, ví dụ: TRA CỨU HN-4K7Q2M. Mã có trong tin nhắn xác nhận "
+        "khi gửi phản ánh; nhắn HỒ SƠ để xem các phản ánh đã gửi."
+    ),
     "contact_still_needed": (
         "Đã bổ sung vào phản ánh. Để hoàn tất, anh/chị vui lòng gửi họ tên, số điện thoại và địa chỉ."
     ),
     "ask_place": "Anh/chị làm thủ tục này tại xã/phường nào?",
+    "choose_place": (
+        "Địa bàn anh/chị nêu nay thuộc một trong các xã/phường sau. Anh/chị làm thủ tục tại đâu? "
+        "Xin nhắn số tương ứng:\n{options}"
+    ),
     "summary": (
         "Xin anh/chị xem lại phản ánh:\n"
         "Nội dung: {content}\n"
@@ -102,6 +131,11 @@ CATALOGUE: dict[str, str] = {
         "Sự cố đô thị (ngập, rác, đường hỏng, tiếng ồn): xin gửi qua ứng dụng iHanoi hoặc gọi 1022. "
         "Tranh chấp, tố giác tội phạm: xin liên hệ UBND xã/phường hoặc công an nơi cư trú."
     ),
+    "denunciation_channel": (
+        "Phản ánh nêu việc cán bộ đòi hoặc nhận tiền nên được chuyển tới cơ quan thanh tra, không gửi "
+        "cho chính nơi có cán bộ đó. Nếu anh/chị muốn tố cáo, việc tố cáo có kênh và thủ tục riêng theo "
+        "Luật Tố cáo: gửi đơn tới Thanh tra thành phố Hà Nội."
+    ),
     "late_addition": "Đã bổ sung vào phản ánh {code}.",
     "information_received": (
         "Cảm ơn anh/chị. Thông tin đã được bổ sung vào phản ánh {code}; cơ quan xử lý sẽ tiếp tục giải quyết."
@@ -129,6 +163,24 @@ CATALOGUE: dict[str, str] = {
     "info_requested": (
         "{agency} đề nghị anh/chị bổ sung thông tin cho phản ánh {code}:\n{question}\n"
         "Anh/chị vui lòng nhắn trả lời tại đây."
+    ),
+    # Officials' console (pakn.cases.case): a case not handled on one of Decree 20's grounds, a duplicate.
+    "rejected": "Phản ánh {code} không được {agency} xem xét, giải quyết vì {ground}.{explanation}",
+    "rejected.explanation": "\nGhi chú của cơ quan: {explanation}",
+    "rejected.ground.not_pakn": (
+        "nội dung không phải là phản ánh, kiến nghị về quy định hoặc thủ tục hành chính "
+        "(khiếu nại, tố cáo, sự cố đô thị được tiếp nhận theo kênh riêng)"
+    ),
+    "rejected.ground.anonymous": "chưa có đủ họ tên, địa chỉ, số điện thoại thật của người gửi theo quy định",
+    "rejected.ground.already_answered": "nội dung này đã được cơ quan có thẩm quyền xem xét, trả lời",
+    "rejected.ground.outside_authority": "việc này không thuộc thẩm quyền giải quyết của Thành phố Hà Nội",
+    "duplicate": (
+        "Phản ánh {code} có cùng nội dung với một phản ánh đang được {agency} giải quyết, nên được gộp "
+        "để xử lý chung. Kết quả giải quyết sẽ được công khai theo quy định."
+    ),
+    "duplicate_own": (
+        "Phản ánh {code} trùng với phản ánh {other} anh/chị đã gửi, nên được gộp vào phản ánh {other}.\n"
+        "Để xem tình trạng, nhắn: TRA CỨU {other}"
     ),
     # The deadline sweep (pakn.sweep), to the citizen: once when the answer is late, then every 7 days.
     "late_notice": (
@@ -161,10 +213,187 @@ CATALOGUE: dict[str, str] = {
         "Phản ánh {code} quá hạn {stage} từ ngày {due}. Cơ quan xử lý: {agency}. "
         "Đề nghị Văn phòng UBND thành phố theo dõi, đôn đốc."
     ),
+    "official.new_case": (
+        "[PAKN] Phản ánh mới {code} gửi tới {agency}\n"
+        "Có phản ánh mới {code} cần {agency} tiếp nhận hoặc chuyển đúng cơ quan trước ngày {due}. "
+        "Xem và xử lý: {link}"
+    ),
     "official.stage.accept": "tiếp nhận",
     "official.stage.answer": "trả lời",
 }
 
 
-def text(key: str, **values: object) -> str:
-    return CATALOGUE[key].format(**values)
+# The English column: the same keys as CATALOGUE, but for the officials' texts.
+CATALOGUE_EN = {
+    "welcome": (
+        "Hello! This is Hanoi's channel for feedback and petitions about administrative procedures and "
+        "how officials treat you. Send HELP to see how it works."
+    ),
+    "how_to_start": "Please write what you would like to report; you can add photos, files or a location.",
+    "help": (
+        "You can send:\n"
+        "• Your feedback (with photos, files or a location if you have them)\n"
+        "• DONE: review and send it\n"
+        "• STATUS <code>: see where a case is\n"
+        "• MY CASES: the cases you have sent\n"
+        "• NEW: start a new one\n"
+        "• CANCEL: drop the one you are writing\n"
+        "This channel does not take urban problems (flooding, rubbish, damaged roads…): please use iHanoi "
+        "or call 1022; complaints and denunciations have their own channels."
+    ),
+    "draft_started": (
+        "Noted. You can add details, photos or a location. When you are done, send DONE to review it."
+    ),
+    "draft_added": "Added to the feedback you are writing. When you are done, send DONE.",
+    "thanks_reply": "Thank you. Whenever you need to send feedback or a petition, write to this channel.",
+    "draft_in_progress": "You are writing a feedback: please go on, or send DONE to review and send it.",
+    "draft_full": (
+        "The feedback you are writing is already long, so your last message was not added. Please send "
+        "DONE to review and send it, or NEW to start again."
+    ),
+    "slow_down": (
+        "You sent many messages in a short time, so the last ones were not taken in. Please wait a minute "
+        "and write again."
+    ),
+    "draft_empty": "You have not written your feedback yet. Please write it first.",
+    "need_contact": (
+        "By law, a feedback needs the sender's full name, phone number and address so the agency can "
+        "answer. Please fill in the form below, or write: Full name, phone number, address."
+    ),
+    "contact_form_title": "Sender's details",
+    "contact_form_subtitle": "Your name, phone number and address, so the agency can answer you.",
+    "contact_incomplete": (
+        "Some details are missing: we need your full name, phone number and address. Please write: "
+        "Nguyen Van A, 0912345678, 1 Hang Bong, Hoan Kiem ward."
+    ),
+    "contact_phone_invalid": (
+        "The phone number is not right: a Vietnamese mobile number has 10 digits and starts with 0 "
+        "(for example 0912345678). Please write again: Full name, phone number, address."
+    ),
+    "contact_missing_phone": (
+        "Your phone number is missing. Please write again: Full name, phone number, address."
+    ),
+    "contact_missing_name": (
+        "Your full name is missing. Please write again: Full name, phone number, address."
+    ),
+    "contact_missing_address": (
+        "Your address is missing. Please write again: Full name, phone number, address."
+    ),
+    "contact_saved": "Thank you for your details.",
+    "lookup_needs_code": (
+        "Please add the tracking code, for example: STATUS HN-4K7Q2M. It is in the message confirming your "
+        "feedback; send MY CASES to see the ones you have sent."
+    ),
+    "contact_still_needed": (
+        "Added to your feedback. To finish, please send your full name, phone number and address."
+    ),
+    "ask_place": "In which commune or ward did you do this procedure?",
+    "choose_place": (
+        "The place you named is now part of one of these communes or wards. Where did you do the "
+        "procedure? Please send its number:\n{options}"
+    ),
+    "summary": (
+        "Please check your feedback:\n"
+        "Content: {content}\n"
+        "{attachments}"
+        "Sender: {name}, {phone}\n"
+        "Address: {address}\n\n"
+        "Send 1 to SEND, 2 to EDIT, 3 to CANCEL."
+    ),
+    "summary_attachments": "Attached: {items}\n",
+    "summary_files": "{count} photo(s)/file(s)",
+    "summary_location": "location",
+    "confirm_expected": "Please send 1 to SEND, 2 to EDIT or 3 to CANCEL.",
+    "edit_prompt": (
+        "Please write your feedback again; it replaces the old text (photos and files stay). Then send DONE."
+    ),
+    "cancelled": "The feedback you were writing is cancelled. Write again whenever you need.",
+    "nothing_to_cancel": "You are not writing any feedback at the moment.",
+    "new_draft": "Please write your new feedback.",
+    "filed": (
+        "Your feedback has been sent to {agency}.\n"
+        "Tracking code: {code}\n"
+        "Expected answer by: {due_date} ({days} working days).\n"
+        "To see where it is, send: STATUS {code}"
+    ),
+    "filed_triage": (
+        "Your feedback has been sent to {agency}, which forwards it to the competent agency.\n"
+        "Tracking code: {code}\n"
+        "Expected answer by: {due_date} ({days} working days).\n"
+        "To see where it is, send: STATUS {code}"
+    ),
+    "filed_outside": (
+        "This is for {body}, not for the city. Your feedback is recorded (code {code}) and will be passed on "
+        "to the national feedback and petition system.\n"
+        "To see where it is, send: STATUS {code}"
+    ),
+    "outside_body.police": "the Police",
+    "outside_body.tax": "the Tax department",
+    "outside_body.social_insurance": "Social Insurance",
+    "outside_body.unknown": "the competent central agency",
+    "out_of_scope": (
+        "This channel takes feedback on administrative procedures and on officials' conduct only. Urban "
+        "problems (flooding, rubbish, damaged roads, noise): please use the iHanoi app or call 1022. "
+        "Disputes and crime reports: please contact your ward's People's Committee or the local police."
+    ),
+    "denunciation_channel": (
+        "Your feedback says an official asked for or took money, so it goes to the inspectorate, not to "
+        "that official's own office. A denunciation (tố cáo) has its own procedure under the Law on "
+        "Denunciations: it can be filed with the Hanoi City Inspectorate."
+    ),
+    "late_addition": "Added to your feedback {code}.",
+    "information_received": (
+        "Thank you. Your information was added to feedback {code}; the agency will go on with it."
+    ),
+    "status": (
+        "Feedback {code}: {status}.\nHandled by: {agency}\nSent on: {filed_date}. Answer due: {due_date}."
+    ),
+    "status_not_found": "No feedback of yours has the code {code}. Please check the code.",
+    "status.open": "being handled",
+    "status.answered": "answered",
+    "status.closed": "closed",
+    "my_cases": "Your recent feedback:\n{lines}\nFor details, send: STATUS <code>",
+    "my_cases_line": "• {code}: {status}, sent on {filed_date}",
+    "no_cases": "You have not sent any feedback through this channel yet.",
+    "attachment_received": "Received. Please describe the problem in a message.",
+    "answer": "Answer to feedback {code} from {agency}:\n{text}",
+    "transferred": (
+        "Feedback {code} has been passed to {agency}, which is competent to handle it.\n"
+        "To see where it is, send: STATUS {code}"
+    ),
+    "info_requested": (
+        "{agency} asks for more information on feedback {code}:\n{question}\nPlease answer here."
+    ),
+    "rejected": "Feedback {code} will not be handled by {agency} because {ground}.{explanation}",
+    "rejected.explanation": "\nThe agency's note: {explanation}",
+    "rejected.ground.not_pakn": (
+        "it is not feedback on a rule or an administrative procedure (complaints, denunciations and urban "
+        "problems have their own channels)"
+    ),
+    "rejected.ground.anonymous": (
+        "the sender's real name, address and phone number are missing, as the law requires them"
+    ),
+    "rejected.ground.already_answered": "the competent agency has already considered and answered it",
+    "rejected.ground.outside_authority": "it is not within the authority of the City of Hanoi",
+    "duplicate": (
+        "Feedback {code} has the same content as one {agency} is already handling, so they are handled "
+        "together. The result will be published as the rules require."
+    ),
+    "duplicate_own": (
+        "Feedback {code} repeats your feedback {other}, so it is joined to {other}.\n"
+        "To see where it is, send: STATUS {other}"
+    ),
+    "late_notice": (
+        "The answer to your feedback {code} is late. Handled by: {agency}. Expected by {date}. "
+        "We apologise for the delay."
+    ),
+    "progress_update": (
+        "Your feedback {code} is being handled by {agency}. Expected answer by {date}. To see where it is, "
+        "send: STATUS {code}"
+    ),
+}
+
+
+def text(key: str, language: Language = "vi", **values: object) -> str:
+    catalogue = CATALOGUE_EN if language == "en" and key in CATALOGUE_EN else CATALOGUE
+    return catalogue[key].format(**values)

@@ -19,6 +19,9 @@ Level = Literal["commune", "department", "city", "outside"]
 # The levels an agency of the city's registry can have.
 AgencyLevel = Literal["city", "department", "commune"]
 
+# The language the citizen writes in, and is answered in; officials always read the original text.
+Language = Literal["vi", "en"]
+
 MediaType = Literal["image", "gif", "sticker", "audio", "video", "file", "link"]
 
 

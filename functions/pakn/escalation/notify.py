@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -24,7 +25,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from pakn.deadlines.clock import Step
+from pakn.deadlines.clock import NotificationStep
 from pakn.delivery.outbox import Delivery, OutboundMessage, OutboundRequest, queue
 from pakn.escalation.officials import ChannelName, Role
 from pakn.platform import firestore_paths
@@ -53,7 +54,7 @@ class Notification(Expiring):
     key: str
     case_id: str
     agency_id: str
-    step: Step
+    step: NotificationStep
     role: Role
     channel: ChannelName
     address: str
@@ -107,6 +108,9 @@ class EmailChannel:
         self._host, self._port, self._sender = host, port, sender
         self._username, self._password = username, password
         self._starttls, self._timeout = starttls, timeout
+        self._smtp: smtplib.SMTP | None = None
+        # Requests of one instance may run in threads; they take turns on the one connection.
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmailChannel | None:
@@ -133,18 +137,51 @@ class EmailChannel:
         email["To"] = notification.address
         email["Subject"] = subject
         email.set_content(body or subject)
+        with self._lock:
+            reused = self._smtp is not None
+            try:
+                return self._send_once(email)
+            except (smtplib.SMTPException, OSError) as exc:
+                if not reused:
+                    return ChannelResult(sent=False, reason=type(exc).__name__)
+            # The kept connection was dropped by the server since the last send: once more, on a fresh one.
+            try:
+                return self._send_once(email)
+            except (smtplib.SMTPException, OSError) as exc:
+                return ChannelResult(sent=False, reason=type(exc).__name__)
+
+    def _send_once(self, email: EmailMessage) -> ChannelResult:
         try:
-            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+            self._connection().send_message(email)
+        except smtplib.SMTPRecipientsRefused:
+            return ChannelResult(sent=False, reason="recipient refused", permanent=True)
+        except (smtplib.SMTPException, OSError):
+            self._close()
+            raise
+        return ChannelResult(sent=True)
+
+    def _connection(self) -> smtplib.SMTP:
+        """The connection kept open across sends (one per instance: a sweep sends many e-mails)."""
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+            try:
                 if self._starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self._username:
                     smtp.login(self._username, self._password or "")
-                smtp.send_message(email)
-        except smtplib.SMTPRecipientsRefused:
-            return ChannelResult(sent=False, reason="recipient refused", permanent=True)
-        except (smtplib.SMTPException, OSError) as exc:
-            return ChannelResult(sent=False, reason=type(exc).__name__)
-        return ChannelResult(sent=True)
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
 class ZaloChannel:
@@ -160,7 +197,7 @@ class ZaloChannel:
         delivery = Delivery(
             key=notification.key,
             citizen_id=notification.address,
-            message=OutboundMessage(text=notification.text),
+            messages=[OutboundMessage(text=notification.text)],
             case_id=notification.case_id,
             created_at=notification.created_at,
         )

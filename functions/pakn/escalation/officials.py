@@ -9,6 +9,7 @@ Which roles each step of the sweep reaches, with which text, is `config/escalati
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -58,6 +59,25 @@ class Recipient(BaseModel):
     when: Literal["always", "answer_late"] = "always"
 
 
+def addresses(
+    recipient: Recipient,
+    citizen_id: str,
+    agency_id: str,
+    channels: Sequence[ChannelName],
+    officials_of: Callable[[Recipient, str], list[tuple[OfficialRole, Official]]],
+) -> list[tuple[Role, ChannelName, str]]:
+    """Where `recipient` is reached about a case of `citizen_id` at `agency_id`: (role, channel, address),
+    by every channel turned on (in order) that the person has."""
+    if recipient.role == "citizen":
+        return [("citizen", "zalo", citizen_id)] if "zalo" in channels else []
+    return [
+        (role, channel, official.address(channel))
+        for role, official in officials_of(recipient, agency_id)
+        for channel in channels
+        if official.address(channel)
+    ]
+
+
 class EscalationPlan(BaseModel):
     """`config/escalation.json`; its `note` documents the format."""
 
@@ -67,13 +87,16 @@ class EscalationPlan(BaseModel):
     office_agency_id: str
     fallback_role: OfficialRole
     steps: dict[Step, tuple[Recipient, ...]]
+    # Who hears at once of a case filed with or transferred to their agency.
+    announce: tuple[Recipient, ...] = ()
 
     @model_validator(mode="after")
     def _complete(self) -> EscalationPlan:
         missing = set(get_args(Step)) - self.steps.keys()
         if missing:
             raise ValueError(f"no recipients for steps {sorted(missing)}")
-        unknown = {r.message for rs in self.steps.values() for r in rs} - messages.CATALOGUE.keys()
+        recipients = [*(r for rs in self.steps.values() for r in rs), *self.announce]
+        unknown = {r.message for r in recipients} - messages.CATALOGUE.keys()
         if unknown:
             raise ValueError(f"unknown messages {sorted(unknown)}")
         return self

@@ -43,6 +43,7 @@ from pakn.escalation.officials import (
     Official,
     OfficialRole,
     Recipient,
+    addresses,
     default_plan,
 )
 from pakn.platform.log import get_logger
@@ -81,6 +82,8 @@ class StepPlan:
     steps: list[Step] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     unaddressed: int = 0
+    # How each notification's first send went, once sent (pakn.escalation.notify states).
+    sent: list[str] = field(default_factory=list)
 
 
 def answer_late(clock: CaseClock, now: datetime) -> bool:
@@ -140,20 +143,15 @@ def _compose(
             recipient.when == "answer_late" and not answer_late(clock, now)
         ):
             continue
-        if recipient.role == "citizen":
-            addresses = [("citizen", "zalo", case.citizen_id)] if "zalo" in channels else []
-        else:
-            addresses = [
-                (role, channel, official.address(channel))
-                for role, official in officials_of(recipient, clock.agency.agency_id)
-                for channel in channels
-                if official.address(channel)
-            ]
-        if not addresses:
+        found = addresses(recipient, case.citizen_id, clock.agency.agency_id, channels, officials_of)
+        if not found:
             result.unaddressed += 1
             log.warning("nobody to notify", case_id=case.case_id, step=step, agency_id=clock.agency.agency_id)
-        text = messages.text(recipient.message, **values)
-        for index, (role, channel, address) in enumerate(addresses):
+        # Officials read Vietnamese; the citizen, the language they wrote in.
+        text = messages.text(
+            recipient.message, case.language if recipient.role == "citizen" else "vi", **values
+        )
+        for index, (role, channel, address) in enumerate(found):
             result.notifications.append(
                 Notification(
                     key=f"{prefix}#{recipient.message}#{role}{index}#{channel}",
@@ -212,7 +210,7 @@ class Sweep:
         for agency_id, case_id, _ in self._cases.due(now, self._page_size):
             report.cases += 1
             try:
-                plan = self._claim(agency_id, case_id, now, directory)
+                plan = self._take_steps(agency_id, case_id, now, directory)
             except (ValidationError, DeadlineError) as exc:
                 report.unreadable += 1
                 log.exception("case clock unreadable", exc, case_id=case_id)
@@ -227,10 +225,18 @@ class Sweep:
                 continue
             steps.update(plan.steps)
             report.unaddressed += plan.unaddressed
-            outcomes.update(self._notifier.send(notification, now) for notification in plan.notifications)
+            outcomes.update(plan.sent)
         report.steps, report.notifications = dict(steps), dict(outcomes)
         log.info("sweep finished", count=report.cases, status=report.notifications)
         return report
+
+    def _take_steps(
+        self, agency_id: str, case_id: str, now: datetime, directory: Directory
+    ) -> StepPlan | None:
+        plan = self._claim(agency_id, case_id, now, directory)
+        if plan is not None:
+            plan.sent = [self._notifier.send(notification, now) for notification in plan.notifications]
+        return plan
 
     def _claim(self, agency_id: str, case_id: str, now: datetime, directory: Directory) -> StepPlan | None:
         """The claim: one unit of work re-reads the case, plans, and stores the plan with its records."""

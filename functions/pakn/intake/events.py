@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import ContactDetails, Location, Media, MediaType
+from pakn.routing.text import fold
 from pakn.zalo.events import (
     FollowEvent,
     OaEchoEvent,
@@ -45,6 +46,10 @@ def _occurred_at(timestamp_ms: str) -> datetime:
 def _from_message(event: UserMessageEvent) -> CitizenEvent:
     media: list[Media] = []
     location = None
+    if event.message.location is not None:
+        location = Location(
+            latitude=event.message.location.latitude, longitude=event.message.location.longitude
+        )
     for attachment in event.message.attachments:
         payload = attachment.payload
         if attachment.type == "location" and payload.coordinates:
@@ -77,12 +82,20 @@ def _from_follow(event: FollowEvent) -> CitizenEvent:
     )
 
 
+def joined_address(*parts: str | None) -> str | None:
+    """The address parts in one line, each said once: a city or ward already written in the address (the
+    citizen typed "… Hà Nội" and the form adds "Hà Nội") is not repeated."""
+    kept: list[str] = []
+    for part in (p.strip() for p in parts if p and p.strip()):
+        if fold(part) not in fold(", ".join(kept)):
+            kept.append(part)
+    return ", ".join(kept) or None
+
+
 def _from_submit_info(event: SubmitInfoEvent) -> CitizenEvent:
     info = event.info
     parts = info.full_address or info
-    address = ", ".join(
-        p.strip() for p in (parts.address, parts.ward, parts.district, parts.city) if p and p.strip()
-    )
+    address = joined_address(parts.address, parts.ward, parts.district, parts.city)
     return CitizenEvent(
         event_id=f"user_submit_info:{event.sender.id}:{event.timestamp}",
         event_name=event.event_name,
@@ -92,7 +105,7 @@ def _from_submit_info(event: SubmitInfoEvent) -> CitizenEvent:
         contact=ContactDetails(
             name=(info.name or "").strip() or None,
             phone=(info.phone or "").strip() or None,
-            address=address or None,
+            address=address,
         ),
     )
 

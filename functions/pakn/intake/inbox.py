@@ -1,9 +1,15 @@
 """Processing one citizen event exactly once, however often it is delivered.
 
-The event's natural key (`event_id`, the Zalo `msg_id`) marks it processed in the same Firestore
-transaction that applies its effects and records the replies it causes (an outbox in `deliveries`).
-Replies are published after the commit; a redelivery of a processed event only republishes them, and the
-sender skips any already sent, so a crash anywhere loses nothing and sends nothing twice.
+The event's natural key (`event_id`, the Zalo `msg_id`) marks it processed (`inbound_events/{msg_id}`)
+in the same Firestore transaction that applies its effects and records the replies it causes: one
+delivery holding them in order (an outbox in `deliveries`). The delivery is published after the commit;
+a redelivery of a processed event only republishes it, and the sender skips what was already sent, so a
+crash anywhere loses nothing and sends nothing twice (a lost publish is the outbox sweep's to find).
+
+The marker is a document of its own, not a field of the citizen's: a Zalo retry comes up to hours later,
+Pub/Sub keeps a message for a week and a dead letter can be replayed for a month, while the citizen goes
+on writing; only a marker per msg_id, kept for EVENT_RETENTION, answers "already processed?" for any of
+those in any order, and one on the citizen's document would have to hold every msg_id of that month.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from pakn.delivery.outbox import Delivery, OutboundMessage, OutboundRequest, queue
+from pakn.delivery.outbox import Delivery, OutboundMessage, OutboundRequest, PublishOutbound, queue
 from pakn.intake.events import CitizenEvent
 from pakn.platform import firestore_paths
 from pakn.platform.log import get_logger
@@ -24,8 +30,13 @@ log = get_logger("pakn.intake.inbox")
 Apply = Callable[[UnitOfWork, CitizenEvent], Sequence[OutboundMessage]]
 
 
+def replies_key(event_id: str) -> str:
+    """The delivery key of the replies to one event."""
+    return f"{event_id}#replies"
+
+
 class Inbox:
-    def __init__(self, db, publish_outbound: Callable[[OutboundRequest, str], None], clock=None):
+    def __init__(self, db, publish_outbound: PublishOutbound, clock=None):
         self._db = db
         self._publish_outbound = publish_outbound
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -38,18 +49,17 @@ class Inbox:
             marker = uow.get(marker_ref)
             if marker.exists:
                 return list(marker.get("delivery_keys") or [])
-            replies = apply(uow, event)
+            replies = list(apply(uow, event))
             now = self._clock()
-            keys = [f"{event.event_id}#{index}" for index in range(len(replies))]
-            for index, (key, reply) in enumerate(zip(keys, replies, strict=True)):
-                record = Delivery(
-                    key=key,
+            keys = []
+            if replies:
+                delivery = Delivery(
+                    key=replies_key(event.event_id),
                     citizen_id=event.citizen_id,
-                    message=reply,
-                    after=keys[index - 1] if index else None,
+                    messages=replies,
                     created_at=now,
                 )
-                queue(uow, record)
+                keys.append(queue(uow, delivery).key)
             uow.set(
                 marker_ref,
                 {

@@ -1,7 +1,10 @@
 """The Zalo webhook: verify, parse, publish. Nothing else runs inside Zalo's 2-second window.
 
 Order of checks: size (413), signature (401), shape (400), replay window (401), then unknown events are
-accepted and ignored (200) and known ones are published as one normalised `CitizenEvent`.
+accepted and ignored (200) and known ones are published as one normalised `CitizenEvent`. The body must be
+UTF-8 JSON (as Zalo sends it) and the timestamp ASCII digits: what Python would also read (UTF-16 or -32
+bodies, other scripts' digits) is refused with a 400, before the signature is checked. The entry point
+(functions/main.py) answers GET itself and refuses methods other than GET and POST (405).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class WebhookReceiver:
         if not isinstance(timestamp, str | int) or isinstance(timestamp, bool):
             raise InvalidInput("missing_timestamp", "the event has no timestamp")
         timestamp = str(timestamp)
+        if not _ascii_digits(timestamp):
+            raise InvalidInput("bad_timestamp", "the timestamp is not epoch milliseconds in ASCII digits")
         if not verify(signature, self._signers, raw_body, timestamp, self._secret):
             raise Unauthorized("bad_signature", "the signature does not match")
 
@@ -86,10 +91,17 @@ class WebhookReceiver:
 
 def _json_object(raw_body: bytes) -> dict:
     try:
-        body = json.loads(raw_body)
+        # Decoded here, strictly: json.loads(bytes) would also take UTF-16 and UTF-32.
+        text = raw_body.decode("utf-8-sig")
+        body = json.loads(text)
     # Deeply nested arrays exhaust the parser's recursion before any size limit does.
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise InvalidInput("not_json", "the body is not JSON") from exc
+        raise InvalidInput("not_json", "the body is not UTF-8 JSON") from exc
     if not isinstance(body, dict):
         raise InvalidInput("not_an_object", "the body is not a JSON object")
     return body
+
+
+def _ascii_digits(value: str) -> bool:
+    # str.isdigit() and int() also take "١٢٣" and "１２３"; the signature and the clock want 0-9 only.
+    return value.isascii() and value.isdigit()

@@ -2,14 +2,18 @@
 
 Cloud Run lets anyone reach this function (officials' browsers and tools have no Google identity), so every
 request carries a Firebase ID token (`Authorization: Bearer <token>`) whose custom claims
-`{role: "official", agency_id}` say who acts for which agency. An official sees and acts on their own
-agency's cases only.
+`{role: "official", agency_id}` say who acts for which agency. Each token is checked against the account
+too (`check_revoked`): an official disabled or whose sessions were revoked is refused at once, not when the
+token expires. An official sees and acts on their own agency's cases only; another agency's case is
+answered as a missing one. The agency must be one of the registry's.
 
     GET  /cases?status=open&limit=50           the agency's cases, newest first
     GET  /cases/{case_id}                      one case, with the citizen's details
     POST /cases/{case_id}/{action}             accept | answer | transfer | extend | request_info | resume
 
-Every error is `{"error": {"code", "message"}}` with a stable code; no input makes a 500.
+Every answer is JSON. Every error is `{"error": {"code", "message"}}` with a stable code; no input makes a
+500, and a failure of ours is a 500 `internal_error` (503 `unavailable` when Firestore or Firebase Auth
+cannot be reached) that says nothing more, logged with the exception's type and place only.
 """
 
 from __future__ import annotations
@@ -32,6 +36,24 @@ log = get_logger("pakn.officials.api")
 MAX_BODY_BYTES = 16 * 1024
 # Firestore document ids as pakn makes them (hex digests, "case-00001"): anything else names no case.
 CASE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+# Firestore refuses these as document ids (and a `/` or more than 1,500 bytes), answering with an error.
+RESERVED_ID = re.compile(r"__.*__", re.DOTALL)
+MAX_ID_BYTES = 1500
+
+
+def is_document_id(value: str) -> bool:
+    """Whether Firestore takes `value` as a document id: valid UTF-8 of 1 to 1,500 bytes, no `/`, not `.`
+    or `..`, and not `__.*__` (reserved)."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+    return (
+        0 < size <= MAX_ID_BYTES
+        and "/" not in value
+        and value not in {".", ".."}
+        and not RESERVED_ID.fullmatch(value)
+    )
 
 
 class Forbidden(InvalidInput):
@@ -40,6 +62,18 @@ class Forbidden(InvalidInput):
 
 class RouteNotFound(InvalidInput):
     status = 404
+
+
+class Unavailable(InvalidInput):
+    """Firestore or Firebase Auth cannot be reached now: the request may succeed later."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__("unavailable", "the service cannot answer now; try again shortly")
+
+
+_RETRY_LATER = {"Retry-After": "5"}
 
 
 class MethodNotAllowed(InvalidInput):
@@ -119,7 +153,9 @@ class OfficialApi:
             return ApiResponse(exc.status, _error(exc), {"Allow": exc.allowed})
         except InvalidInput as exc:
             log.info("official request refused", code=exc.code, status=exc.status)
-            return ApiResponse(exc.status, _error(exc))
+            return ApiResponse(exc.status, _error(exc), _RETRY_LATER if isinstance(exc, Unavailable) else {})
+        except Exception as exc:
+            return failure(exc)
 
     def _handle(self, method: str, path: str, authorization: str | None, query: dict, body: bytes) -> dict:
         route, case_id, action = _route(method, path)
@@ -135,7 +171,7 @@ class OfficialApi:
         request = _parse_json(ACTIONS[action], body)
         values = request.model_dump(exclude={"request_id"})
         result = getattr(self._workflow, action)(actor, case_id, request.request_id, **values)
-        return {"result": result.model_dump(mode="json")}
+        return {"result": result.model_dump(mode="json", exclude={"request_digest"})}
 
     def _actor(self, authorization: str | None) -> Actor:
         scheme, _, token = (authorization or "").partition(" ")
@@ -147,21 +183,75 @@ class OfficialApi:
         agency_id = claims.get("agency_id")
         if not isinstance(agency_id, str) or not agency_id:
             raise Forbidden("no_agency", "the official's account names no agency")
+        if not _known_agency(agency_id):
+            # Also what keeps an odd id (`..`, `a/b`, `__x__`, 1,600 characters) out of Firestore paths.
+            raise Forbidden(
+                "unknown_agency", "the official's account names an agency the registry does not know"
+            )
         return Actor(uid=claims["uid"], agency_id=agency_id)
 
 
+def _known_agency(agency_id: str) -> bool:
+    from pakn.routing.registry import load_registry
+
+    if not is_document_id(agency_id):
+        return False
+    try:
+        load_registry().get(agency_id)
+    except KeyError:
+        return False
+    return True
+
+
 def firebase_verifier(app) -> Callable[[str], dict]:
-    """Checks an ID token with `app` (against the Auth emulator when FIREBASE_AUTH_EMULATOR_HOST is set)."""
-    from firebase_admin import auth
+    """Checks an ID token with `app` (against the Auth emulator when FIREBASE_AUTH_EMULATOR_HOST is set),
+    and the account behind it: a disabled account, or a token issued before the account's sessions were
+    revoked (`auth.revoke_refresh_tokens`), is refused. That costs one look-up of the account per request."""
+    from firebase_admin import auth, exceptions
 
     def verify(token: str) -> dict:
         try:
-            return auth.verify_id_token(token, app=app)
-        except (auth.InvalidIdTokenError, auth.UserDisabledError, ValueError) as exc:
-            # Expired and revoked tokens are InvalidIdTokenErrors too.
+            return auth.verify_id_token(token, app=app, check_revoked=True)
+        except auth.RevokedIdTokenError as exc:
+            raise Unauthorized("token_revoked", "the ID token was revoked; sign in again") from exc
+        except auth.UserDisabledError as exc:
+            raise Unauthorized("account_disabled", "the official's account is disabled") from exc
+        except (auth.InvalidIdTokenError, auth.UserNotFoundError, ValueError) as exc:
+            # Expired tokens are InvalidIdTokenErrors too; a deleted account's token names no user.
             raise Unauthorized("invalid_token", "the ID token is not valid") from exc
+        except (
+            auth.CertificateFetchError,
+            exceptions.UnavailableError,
+            exceptions.DeadlineExceededError,
+        ) as exc:
+            # Google's keys or the account could not be read: no verdict on the token.
+            raise Unavailable() from exc
 
     return verify
+
+
+def failure(exc: Exception) -> ApiResponse:
+    """The answer to a failure of ours: JSON that says nothing about it; the log gets its type and place."""
+    if _transient(exc):
+        log.exception("official request failed: unavailable", exc, status=503)
+        unavailable = Unavailable()
+        return ApiResponse(unavailable.status, _error(unavailable), _RETRY_LATER)
+    log.exception("official request failed", exc, status=500)
+    return ApiResponse(
+        500, {"error": {"code": "internal_error", "message": "something went wrong on our side"}}
+    )
+
+
+def _transient(exc: Exception) -> bool:
+    from google.api_core import exceptions as google_exceptions
+
+    return isinstance(
+        exc,
+        google_exceptions.ServiceUnavailable
+        | google_exceptions.DeadlineExceeded
+        | google_exceptions.RetryError
+        | google_exceptions.TooManyRequests,
+    )
 
 
 def _route(method: str, path: str) -> tuple[Route, str | None, OfficialAction | None]:
@@ -172,7 +262,7 @@ def _route(method: str, path: str) -> tuple[Route, str | None, OfficialAction | 
         route, case_id, action, allowed = "list", None, None, "GET"
     else:
         case_id = parts[1]
-        if not CASE_ID.fullmatch(case_id):
+        if not (CASE_ID.fullmatch(case_id) and is_document_id(case_id)):
             raise RouteNotFound("case_not_found", "no case has this id")
         if len(parts) == 2:
             route, action, allowed = "read", None, "GET"

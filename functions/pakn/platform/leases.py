@@ -5,6 +5,10 @@ leaves it to run out, and the work is claimable again. `claim` reads the documen
 lets the caller decide: take it (`Take`, with the fields that record the lease), or leave it and say why
 (any other value, or an exception). The outbox's sender, the notifications' retries and the Zalo token
 store all claim their work this way.
+
+A claim that cannot commit because the document stays locked through every retry of its transaction (many
+claiming it at once, or a transaction whose instance died holding it, until Firestore lets go) is
+`Contended`: a transient failure, to be tried again later like any other.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from pakn.domain.errors import TransientFailure
 from pakn.platform.unit_of_work import UnitOfWork, in_transaction
 
 Value = TypeVar("Value")
+
+
+class Contended(TransientFailure):
+    """The work's document stayed locked by other transactions through every attempt to claim it."""
 
 
 def held(until: datetime | None, now: datetime) -> bool:
@@ -42,4 +51,12 @@ def claim(db, ref, examine: Callable[[UnitOfWork, Any], Value | Take[Value]]) ->
             return outcome.value
         return outcome
 
-    return in_transaction(db, run)
+    from google.api_core.exceptions import Aborted
+
+    try:
+        return in_transaction(db, run)
+    except ValueError as exc:
+        # How the client says its transaction was aborted on every attempt.
+        if isinstance(exc.__cause__, Aborted):
+            raise Contended("the document stayed locked through every attempt to claim it") from exc
+        raise

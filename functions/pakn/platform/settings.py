@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
 
+    # Where officials open a case (the console's address); in the announcement of new work.
+    console_url: str | None = None
+
     # The Firebase project whose Auth signs officials' ID tokens (official_api); unset: this project.
     firebase_auth_project: str | None = None
 

@@ -26,7 +26,7 @@ class FunctionSpec(_Frozen):
     trigger: Literal["http", "push", "schedule"]
     # Who checks the caller: Cloud Run's IAM (an identity token of an invoker), or the function's own code
     # (Zalo's signature, a Firebase ID token), in which case Cloud Run lets every request through.
-    authentication: Literal["iam", "zalo_signature", "firebase_id_token"] = "iam"
+    authentication: Literal["iam", "zalo_signature", "firebase_id_token", "firebase_session_cookie"] = "iam"
     memory: str = "256Mi"
     timeout_seconds: int = 60
     # Instances kept warm: a cold start (imports, clients) can outlast a caller's deadline.

@@ -22,6 +22,7 @@ class UnitOfWork:
         self.db = db
         self._transaction = transaction
         self._writes: list[Callable[[], None]] = []
+        self._committed: list[Callable[[], None]] = []
 
     @classmethod
     def outside(cls, db) -> UnitOfWork:
@@ -57,6 +58,14 @@ class UnitOfWork:
         else:
             self._writes.append(lambda: in_transaction(self._transaction))
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """`callback` runs once the writes are committed (at once outside a transaction): sending what the
+        unit of work recorded, never before it is stored, and never for an attempt Firestore retried."""
+        if self._transaction is None:
+            callback()
+        else:
+            self._committed.append(callback)
+
     def flush(self) -> None:
         """Hands the queued writes to the transaction, which commits them all together."""
         writes, self._writes = self._writes, []
@@ -67,11 +76,18 @@ class UnitOfWork:
 def in_transaction(db, work: Callable[[UnitOfWork], Result]) -> Result:
     from google.cloud import firestore
 
+    attempts: list[UnitOfWork] = []
+
     @firestore.transactional
     def run(transaction) -> Result:
         uow = UnitOfWork(db, transaction)
+        attempts.append(uow)
         result = work(uow)
         uow.flush()
         return result
 
-    return run(db.transaction())
+    result = run(db.transaction())
+    # The last attempt is the one that committed; earlier ones were rolled back and retried.
+    for callback in attempts[-1]._committed:
+        callback()
+    return result

@@ -14,15 +14,17 @@ item whose level cannot be told is given level `city` for the same reason.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
-from typing import Literal
+from typing import Literal, NotRequired
+
+from pydantic import with_config
+from typing_extensions import TypedDict  # pydantic needs this one, not typing's, before Python 3.12
 
 from pakn.domain.vocabulary import ClassifiedKind, Level
+from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data
 from pakn.routing.registry import Registry, load_registry
 from pakn.routing.text import tokens, transpositions
 
@@ -59,12 +61,14 @@ class Classification:
     confidence: float  # 0..1
     evidence: tuple[str, ...]  # the phrases (as written in the data) and places that decided it
     place_ambiguous: bool = False  # a place was named but does not determine one commune/ward
+    place_candidates: tuple[str, ...] = ()  # then, today's units it may mean (agency ids), if few
     outside_body: OutsideBody | None = None  # for level outside
     version: str = CLASSIFIER_VERSION
 
     def as_dict(self) -> dict[str, object]:
         result = asdict(self)
         result["evidence"] = list(self.evidence)
+        result["place_candidates"] = list(self.place_candidates)
         return result
 
 
@@ -212,6 +216,7 @@ class Classifier:
             confidence=round(kind_confidence * agency_factor, 2),
             evidence=evidence,
             place_ambiguous=place.ambiguous,
+            place_candidates=place.candidates,
             outside_body=route if level == "outside" else None,  # type: ignore[arg-type]
         )
 
@@ -294,14 +299,65 @@ def _unique(items: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _read_json(name: str) -> dict:
-    return json.loads(resources.files("pakn").joinpath(f"data/{name}").read_text(encoding="utf-8"))
+# What signals.json and procedures.json must hold: checked on load, so a malformed file is one
+# ConfigurationError naming it. They are read as the plain dicts Classifier takes.
+
+
+@with_config(DATA_SCHEMA)
+class _Thresholds(TypedDict):
+    conduct: float
+    regulation: float
+    out_of_scope: float
+
+
+@with_config(DATA_SCHEMA)
+class _PairEntry(TypedDict):
+    kind: ClassifiedKind
+    label: str
+    weight: float
+    window: int
+    first: list[str]
+    second: list[str]
+
+
+@with_config(DATA_SCHEMA)
+class _SignalsFile(TypedDict):
+    _comment: NotRequired[str]
+    thresholds: _Thresholds
+    conduct: dict[str, float]
+    regulation: dict[str, float]
+    out_of_scope: dict[str, float]
+    procedure: dict[str, float]
+    pairs: list[_PairEntry]
+
+
+@with_config(DATA_SCHEMA)
+class _OutsideBodyEntry(TypedDict):
+    name: str
+    aliases: list[str]
+
+
+@with_config(DATA_SCHEMA)
+class _ProcedureEntry(TypedDict):
+    name: str
+    handled_by: str  # "commune", an outside body or an agency id: checked against the registry
+    keywords: NotRequired[list[str]]
+    weak_keywords: NotRequired[list[str]]
+
+
+@with_config(DATA_SCHEMA)
+class _ProceduresFile(TypedDict):
+    _comment: NotRequired[str]
+    outside_bodies: dict[OutsideBody, _OutsideBodyEntry]
+    procedures: list[_ProcedureEntry]
 
 
 @cache
 def load_classifier() -> Classifier:
     """The classifier, built from `pakn/data/` once per process."""
-    return Classifier(load_registry(), _read_json("signals.json"), _read_json("procedures.json"))
+    signals = load_data(_SignalsFile, DATA_DIR / "signals.json", "classifier signals")
+    procedures = load_data(_ProceduresFile, DATA_DIR / "procedures.json", "procedures")
+    return Classifier(load_registry(), signals, procedures)
 
 
 def classify(text: str) -> Classification:

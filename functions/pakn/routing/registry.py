@@ -14,15 +14,17 @@ Everything is data in `pakn/data/`; `load_registry()` reads it once per process.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from typing import NotRequired
+
+from pydantic import with_config
+from typing_extensions import TypedDict  # pydantic needs this one, not typing's, before Python 3.12
 
 from pakn.domain.vocabulary import AgencyLevel
+from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data, load_table
 from pakn.routing.text import tokens
 
 # How addresses name a unit's type, after text.tokens() (which already expanded "p." and "x.").
@@ -78,6 +80,9 @@ class PlaceResolution:
     agency_id: str | None = None
     ambiguous: bool = False
     evidence: tuple[str, ...] = ()
+    # When ambiguous: today's units the named places could mean (a split former ward's successors), so the
+    # citizen can be asked which one; empty when there are too many to ask about.
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +108,12 @@ class _Mention:
 class _District:
     label: str  # "Quận Cầu Giấy"
     targets: frozenset[str]  # every unit today that took in part of it
+
+
+# More successors than this, and a question listing them would not help the citizen choose.
+MAX_CANDIDATES = 4
+# "phường Việt Hưng cũ": the word citizens put after a unit's name to mean the unit before the 2025 reform.
+FORMER_WORD = "cu"
 
 
 class Registry:
@@ -142,7 +153,11 @@ class Registry:
             # "tt Trâu Quỳ, à không, xã Kim Đức cũ": a split mention may confirm a resolved one.
             if all(agency_id in mention.targets for mention in mentions):
                 return PlaceResolution(agency_id, False, evidence)
-        return PlaceResolution(None, True, evidence)
+        possible = frozenset.intersection(*(mention.targets for mention in mentions))
+        if not possible:  # two different places: each one's successors are candidates
+            possible = frozenset().union(*(mention.targets for mention in mentions))
+        candidates = tuple(sorted(possible)) if 1 < len(possible) <= MAX_CANDIDATES else ()
+        return PlaceResolution(None, True, evidence, candidates)
 
     def _mentions(self, words: Sequence[str]) -> Iterator[_Mention]:
         position = 0
@@ -160,8 +175,10 @@ class Registry:
                 continue
             name_end = name_start + len(name)
             qualifier_end, qualifier = self._qualifier_at(words, name_end)
-            yield self._resolve_mention(unit_type, name, qualifier)
-            position = qualifier_end if qualifier else name_end
+            after = qualifier_end if qualifier else name_end
+            former_named = after < len(words) and words[after] == FORMER_WORD
+            yield self._resolve_mention(unit_type, name, qualifier, former_named)
+            position = after
 
     def _name_at(self, words: Sequence[str], start: int) -> tuple[str, ...] | None:
         for length in range(min(self._longest_name, len(words) - start), 0, -1):
@@ -195,8 +212,10 @@ class Registry:
         return start, None
 
     def _resolve_mention(
-        self, unit_type: str, name: tuple[str, ...], district: tuple[str, ...] | None
+        self, unit_type: str, name: tuple[str, ...], district: tuple[str, ...] | None, former_named: bool
     ) -> _Mention:
+        """`former_named`: the text says "cũ" after the name, so a former unit is meant, not today's one
+        of the same name."""
         units = self._units[name]
         # The written type ("xã Thanh Xuân" vs "phường Thanh Xuân") tells same-named units apart,
         # unless the citizen got the type wrong and nothing of that type exists.
@@ -207,7 +226,7 @@ class Registry:
             in_district = [unit for unit in former if unit.district == district]
             if in_district:
                 return _mention_of(in_district)
-        if current:
+        if current and not (former_named and former):
             return _mention_of(current)
         return _mention_of(former)
 
@@ -245,9 +264,15 @@ def _district_key(district: str) -> tuple[str, ...]:
     return words[name_start:]
 
 
+# The columns each unit table must have (others, such as new_name, are kept but not used).
+_UNIT_COLUMNS = {
+    "units_2025.csv": ("code", "name", "type"),
+    "units_pre2025_to_2025.csv": ("old_code", "old_name", "old_district", "new_code", "merge_type"),
+}
+
+
 def _read_csv(name: str) -> list[dict[str, str]]:
-    text = resources.files("pakn").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return load_table(DATA_DIR / name, "unit table", _UNIT_COLUMNS[name])
 
 
 def commune_id(gso_code: str) -> str:
@@ -299,8 +324,34 @@ def load_registry() -> Registry:
     return Registry(agencies, dict(units), districts)
 
 
+@with_config(DATA_SCHEMA)
+class _CityEntry(TypedDict):
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    aliases: list[str]
+
+
+@with_config(DATA_SCHEMA)
+class _DepartmentEntry(TypedDict):
+    id: str
+    name: str
+    aliases: list[str]
+    kind: NotRequired[str]  # default "department"
+
+
+@with_config(DATA_SCHEMA)
+class _AgenciesFile(TypedDict):
+    """What agencies.json must hold: checked on load, so a malformed file is one error naming it."""
+
+    _comment: NotRequired[str]
+    city: list[_CityEntry]
+    departments: list[_DepartmentEntry]
+
+
 def _city_and_departments() -> dict[str, Agency]:
-    raw = json.loads(resources.files("pakn").joinpath("data/agencies.json").read_text(encoding="utf-8"))
+    raw = load_data(_AgenciesFile, DATA_DIR / "agencies.json", "agency registry")
     agencies = {}
     for entry in raw["city"]:
         agencies[entry["id"]] = Agency(

@@ -10,12 +10,16 @@ The shorthand lists are data (`data/abbreviations.json`), so they change without
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from typing import NotRequired
+
+from pydantic import with_config
+from typing_extensions import TypedDict  # pydantic needs this one, not typing's, before Python 3.12
+
+from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data
 
 
 def _build_fold_table() -> dict[int, str | None]:
@@ -53,9 +57,19 @@ def _alternatives(keys: dict[str, str]) -> str:
     return "|".join(sorted(map(re.escape, keys), key=len, reverse=True))
 
 
+@with_config(DATA_SCHEMA)
+class _AbbreviationsFile(TypedDict):
+    """What abbreviations.json must hold: checked on load, so a malformed file is one error naming it."""
+
+    _comment: NotRequired[str]
+    words: dict[str, str]
+    dotted: dict[str, str]
+    amounts: dict[str, str]
+
+
 @cache
 def _shorthand() -> _Shorthand:
-    raw = json.loads(resources.files("pakn").joinpath("data/abbreviations.json").read_text(encoding="utf-8"))
+    raw = load_data(_AbbreviationsFile, DATA_DIR / "abbreviations.json", "chat shorthand")
     dotted, amounts = raw["dotted"], raw["amounts"]
     return _Shorthand(
         words={short: tuple(long.split()) for short, long in raw["words"].items()},

@@ -11,7 +11,13 @@ next depends on the kind of failure, so each kind has its own exception:
   Zalo accepts can be had now (a refused refresh needs an OA admin): the message waits for a redelivery.
 
 An answer with `error` 0 is a success whatever else it holds or lacks: the message has reached the citizen,
-and anything but a success here would send it again.
+and anything but a success here would send it again. So is an answer with no `error` at all, as Zalo's PHP
+SDK reads it (`isError()` is `isset(error) && error < 0`); its shape (field names, never values) is logged.
+
+A refresh answer is a new single-use pair, and the old refresh token is already spent: a pair whose
+`expires_in` is missing or unusable is kept all the same (Zalo's PHP SDK keeps it too), with a lifetime of
+ASSUMED_TOKEN_LIFETIME (Zalo's own are about 25 hours, ../shared/docs/zalo-oa.md), rather than dropped, which
+would leave only an OA admin's re-authorisation.
 
 Logs carry the Zalo error code and counters, never message text, profiles or tokens.
 """
@@ -19,6 +25,7 @@ Logs carry the Zalo error code and counters, never message text, profiles or tok
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -52,6 +59,12 @@ TOKEN_REJECTED = frozenset({-216, -220})  # invalid, expired: refresh and retry 
 UNREACHABLE = frozenset({-213, -230, -227})  # not a follower, silent 7 days, inactive 45 days
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
+# An issued access token's lifetime when the refresh answer does not say. Far below Zalo's 25 hours: the
+# token store refreshes 30 minutes before expiry, so this costs a refresh every half hour while Zalo's answers
+# lack it, and a token that dies sooner is refreshed on its -216/-220 anyway.
+ASSUMED_TOKEN_LIFETIME = timedelta(hours=1)
+# A stated lifetime beyond a refresh token's own (about 3 months) is no lifetime an access token has.
+_LONGEST_STATED_LIFETIME = int(timedelta(days=90).total_seconds())
 
 
 class ZaloError(PaknError):
@@ -79,7 +92,8 @@ class ZaloTokenUnavailable(ZaloUnavailable):
 
 
 class ZaloReply(BaseModel):
-    error: int
+    # None when the answer has no `error`: a success, as Zalo's SDKs read it.
+    error: int | None = None
     # Only `error` is checked: a success must stay a success however Zalo shapes the rest of its answer.
     message: Annotated[str, BeforeValidator(lambda value: "" if value is None else str(value))] = ""
     data: Any = None
@@ -88,7 +102,21 @@ class ZaloReply(BaseModel):
 class _IssuedTokens(BaseModel):
     access_token: str
     refresh_token: str
-    expires_in: int  # Zalo sends a string of seconds; pydantic converts it
+    # Zalo sends a string of seconds; anything else is read by `lifetime()`, which never refuses the pair.
+    expires_in: Any = None
+
+    def lifetime(self) -> timedelta | None:
+        """The token's lifetime as Zalo states it; None when it states none that can be used."""
+        value = self.expires_in
+        if isinstance(value, bool):
+            return None
+        try:
+            seconds = int(value) if isinstance(value, int | str) else None
+        except ValueError:
+            return None
+        if seconds is None or not 0 < seconds <= _LONGEST_STATED_LIFETIME:
+            return None
+        return timedelta(seconds=seconds)
 
 
 class ZaloClient:
@@ -152,10 +180,18 @@ class ZaloClient:
                 reason=reason,
             )
             raise ZaloTokenUnavailable(code, "Zalo refused the token refresh") from exc
+        lifetime = issued.lifetime()
+        if lifetime is None:
+            log.warning(
+                "zalo issued tokens without a usable expires_in; assuming their lifetime",
+                reason=f"fields: {_shape(body)}",
+                duration_ms=int(ASSUMED_TOKEN_LIFETIME.total_seconds() * 1000),
+            )
+            lifetime = ASSUMED_TOKEN_LIFETIME
         return TokenPair(
             access_token=issued.access_token,
             refresh_token=issued.refresh_token,
-            expires_at=issued_at + timedelta(seconds=issued.expires_in),
+            expires_at=issued_at + lifetime,
         )
 
     def _send(self, user_id: str, message: dict[str, Any]) -> str | None:
@@ -179,7 +215,8 @@ class ZaloClient:
                 token = self._token(deadline)
                 timeout = _within(deadline - self._clock())
                 response = self._request(method, f"{self._api_base}{path}", token, timeout, **kwargs)
-                reply = self._reply(response)
+                body = _json(response)
+                reply = self._reply(body)
                 if reply.error == RATE_LIMITED:
                     raise ZaloUnavailable(reply.error, reply.message)
             except ZaloTokenUnavailable:
@@ -192,6 +229,13 @@ class ZaloClient:
                     raise
                 self._sleep(pause)
                 continue
+            if reply.error is None:
+                # Sent, as Zalo's SDKs read such an answer: sending it again would reach the citizen twice.
+                log.warning(
+                    "zalo answered without an error field; taken as a success",
+                    reason=f"fields: {_shape(body)}",
+                )
+                return reply.data
             if reply.error == 0:
                 return reply.data
             if reply.error in TOKEN_REJECTED:
@@ -237,9 +281,9 @@ class ZaloClient:
         return response
 
     @staticmethod
-    def _reply(response: requests.Response) -> ZaloReply:
+    def _reply(body: dict[str, Any]) -> ZaloReply:
         try:
-            return ZaloReply.model_validate(_json(response))
+            return ZaloReply.model_validate(body)
         except ValidationError as exc:
             raise ZaloUnavailable(None, "Zalo's answer is not an API reply") from exc
 
@@ -286,6 +330,17 @@ def _json(response: requests.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ZaloUnavailable(None, "Zalo's answer is not a JSON object")
     return body
+
+
+def _shape(body: dict[str, Any]) -> str:
+    """An answer's field names, for the log: never its values (tokens, ids). A name that does not look like
+    one is counted, not written."""
+    names = sorted(key for key in body if _FIELD_NAME.fullmatch(key))
+    others = len(body) - len(names)
+    return ", ".join(names + ([f"{others} other"] if others else [])) or "none"
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 def _backoff(attempt: int) -> float:

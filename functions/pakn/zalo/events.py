@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 # Events the citizen's conversation acts on; `user_send_<type>` for each message type.
 USER_MESSAGE_TYPES = (
@@ -59,6 +59,8 @@ class Message(_Wire):
     msg_id: str = Field(min_length=1, max_length=128)
     text: str | None = Field(default=None, max_length=20_000)
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
+    # Some integrations report a shared location here rather than as an attachment (zalo-oa.md).
+    location: Coordinates | None = None
 
 
 def _as_sent(value: object) -> object:
@@ -68,8 +70,8 @@ def _as_sent(value: object) -> object:
 
 class _Timed(_Wire):
     app_id: str | None = None
-    # Epoch milliseconds.
-    timestamp: Annotated[str, BeforeValidator(_as_sent), Field(pattern=r"^\d{13}$")]
+    # Epoch milliseconds, in ASCII digits (a regex `\d` and Python's int() also take other scripts' digits).
+    timestamp: Annotated[str, BeforeValidator(_as_sent), Field(pattern=r"^[0-9]{13}$")]
 
 
 class UserMessageEvent(_Timed):
@@ -92,10 +94,12 @@ class FollowEvent(_Timed):
 
 
 class SubmittedAddress(_Wire):
-    address: str | None = None
-    city: str | None = None
-    district: str | None = None
-    ward: str | None = None
+    """The address parts; the documented example of `full_address` prefixes them with `user_`."""
+
+    address: str | None = Field(default=None, validation_alias=AliasChoices("address", "user_address"))
+    city: str | None = Field(default=None, validation_alias=AliasChoices("city", "user_city"))
+    district: str | None = Field(default=None, validation_alias=AliasChoices("district", "user_district"))
+    ward: str | None = Field(default=None, validation_alias=AliasChoices("ward", "user_ward"))
 
 
 class SubmittedInfo(SubmittedAddress):
