@@ -118,7 +118,17 @@ def test_the_case_page_shows_text_additions_attachments_map_routing_history_and_
         sent_at=now,
     )
     firestore_paths.delivery(firestore_db, "k1").set(delivery.model_dump())
+    # What an official was told about the case (new work announced) is no message to the citizen.
+    to_official = delivery.model_copy(
+        update={
+            "key": "k2",
+            "citizen_id": "9100000000000000004",
+            "messages": [OutboundMessage(text="[PAKN] Phản ánh mới")],
+        }
+    )
+    firestore_paths.delivery(firestore_db, "k2").set(to_official.model_dump())
     page = text_of(official("official").get(f"/phan-anh/{case.case_id}"))
+    assert "[PAKN] Phản ánh mới" not in page
     for shown in (
         "Tôi nộp từ tháng trước",
         "Số hồ sơ 123",

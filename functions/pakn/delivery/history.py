@@ -12,7 +12,9 @@ from pakn.platform import firestore_paths
 MAX_PER_CASE = 100
 
 
-def deliveries_of_case(db, case_id: str) -> list[Delivery]:
+def deliveries_of_case(db, case_id: str, citizen_id: str) -> list[Delivery]:
+    """What the case's citizen was sent about it, oldest first. The same case id also keys what officials
+    were sent about it (new work announced, reminders): those are the notifications', not the citizen's."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = (
@@ -21,4 +23,5 @@ def deliveries_of_case(db, case_id: str) -> list[Delivery]:
         .limit(MAX_PER_CASE)
     )
     found = [Delivery.model_validate(snapshot.to_dict()) for snapshot in query.stream()]
+    found = [delivery for delivery in found if delivery.citizen_id == citizen_id]
     return sorted(found, key=lambda delivery: delivery.created_at)

@@ -441,7 +441,7 @@ class Console:
             show_contact=access.allowed(ctx.principal, "contact", case.agency_id),
             actions=self._available(ctx.principal, case),
             history=self._history(case),
-            deliveries=deliveries_of_case(self._db, case.case_id),
+            deliveries=deliveries_of_case(self._db, case.case_id, case.citizen_id),
             map_url=_map_url(case),
             guess=self._agency_name(case.routing.classified_agency_id),
             done=self._done_notice(ctx),

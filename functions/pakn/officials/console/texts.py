@@ -379,6 +379,7 @@ TEXTS.update(
         "step.escalate_lead": "Báo cáo lãnh đạo đơn vị: quá hạn {stage}",
         "step.escalate_office": "Báo Văn phòng UBND: quá hạn {stage}",
         "step.update_citizen": "Báo công dân tiến độ",
+        "step.announce": "Báo đơn vị có phản ánh mới",
         "step.stage.accept": "tiếp nhận",
         "step.stage.answer": "trả lời",
         "step.channel": "qua {channel}",
