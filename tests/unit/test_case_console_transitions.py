@@ -17,7 +17,7 @@ HEALTH = AgencyRef(id="so-y-te", name="Sở Y tế", level="department")
 
 def test_a_transfer_with_reason_moves_the_case_tells_the_citizen_and_keeps_the_reason_for_officials():
     case = filed_case(FILED)
-    moved = case.transfer_with_reason("desk-1", "r1", LATER, HEALTH, "Thủ tục cấp phép y tế", POLICY)
+    moved = case.transfer("desk-1", "r1", LATER, HEALTH, POLICY, reason="Thủ tục cấp phép y tế")
     assert moved.case.agency_id == HEALTH.id and moved.case.clock.agency.agency_id == HEALTH.id
     assert moved.entry.action == "transfer" and moved.entry.detail == "Thủ tục cấp phép y tế"
     assert moved.entry.to_agency_id == HEALTH.id and moved.case.history == [moved.entry]
@@ -25,7 +25,7 @@ def test_a_transfer_with_reason_moves_the_case_tells_the_citizen_and_keeps_the_r
     # The same entry a plain transfer under this request id would have been found by.
     assert moved.case.entry("transfer", "r1") == moved.entry
     with pytest.raises(SameAgency):
-        case.transfer_with_reason("desk-1", "r2", LATER, WARD, "lý do", POLICY)
+        case.transfer("desk-1", "r2", LATER, WARD, POLICY, reason="lý do")
 
 
 @pytest.mark.parametrize(

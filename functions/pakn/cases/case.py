@@ -273,14 +273,21 @@ class Case(_Stored):
         return Transition(case, entry, citizen_message=message)
 
     def transfer(
-        self, by: str, request_id: str, at: datetime, to: AgencyRef, policy: DeadlinePolicy | None = None
+        self,
+        by: str,
+        request_id: str,
+        at: datetime,
+        to: AgencyRef,
+        policy: DeadlinePolicy | None = None,
+        reason: str | None = None,
     ) -> Transition:
-        """Chuyển: the case moves to the competent agency, whose own accept clock starts."""
+        """Chuyển: the case moves to the competent agency, whose own accept clock starts. The official's
+        `reason`, if given, is kept on the history entry: it is for officials, the citizen is told where."""
         self._require_open()
         if to.id == self.agency_id:
             raise SameAgency()
         level = to.level or self.level
-        entry = self._entry("transfer", request_id, by, at, to_agency_id=to.id)
+        entry = self._entry("transfer", request_id, by, at, to_agency_id=to.id, detail=reason)
         case = self._with(
             entry,
             agency_id=to.id,
@@ -381,22 +388,6 @@ class Case(_Stored):
     rejection_ground: RejectionGround | None = None
     # The tracking code of the case this one duplicates, when it was closed as a duplicate.
     duplicate_of: str | None = None
-
-    def transfer_with_reason(
-        self,
-        by: str,
-        request_id: str,
-        at: datetime,
-        to: AgencyRef,
-        reason: str,
-        policy: DeadlinePolicy | None = None,
-    ) -> Transition:
-        """Chuyển, with the official's reason kept on the history entry (the citizen is told as for any
-        transfer; the reason is for officials)."""
-        moved = self.transfer(by, request_id, at, to, policy)
-        entry = moved.entry.model_copy(update={"detail": reason})
-        case = moved.case.model_copy(update={"history": [*moved.case.history[:-1], entry]})
-        return Transition(case, entry, citizen_message=moved.citizen_message)
 
     def reject(
         self, by: str, request_id: str, at: datetime, ground: RejectionGround, explanation: str

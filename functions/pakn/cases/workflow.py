@@ -136,15 +136,22 @@ class Workflow:
             params={"text": raw_text},
         )
 
-    def transfer(self, actor: Actor, case_id: str, request_id: str, to_agency_id: str) -> ActionResult:
+    def transfer(
+        self, actor: Actor, case_id: str, request_id: str, to_agency_id: str, reason: str | None = None
+    ) -> ActionResult:
+        """`reason`: kept on the case for officials; the console asks for one, the API takes none."""
         to = _agency(to_agency_id)
+        params: dict[str, object] = {"to_agency_id": to_agency_id}
+        if reason is not None:
+            params["reason"] = reason
+            reason = _required(reason, "reason")
         return self._act(
             actor,
             case_id,
             "transfer",
             request_id,
-            lambda case, now: case.transfer(actor.uid, request_id, now, to, self._policy),
-            params={"to_agency_id": to_agency_id},
+            lambda case, now: case.transfer(actor.uid, request_id, now, to, self._policy, reason=reason),
+            params=params,
         )
 
     def extend(self, actor: Actor, case_id: str, request_id: str, reason: str) -> ActionResult:
@@ -257,22 +264,6 @@ class Workflow:
         return result
 
     # --- the officials' console's actions (the same unit of work, natural key and outbox) -----------
-
-    def transfer_with_reason(
-        self, actor: Actor, case_id: str, request_id: str, to_agency_id: str, reason: str
-    ) -> ActionResult:
-        """A transfer whose reason is kept on the case (the console asks for one); the same action as
-        `transfer`, so a retry through either finds the same entry."""
-        raw_reason, reason = reason, _required(reason, "reason")
-        to = _agency(to_agency_id)
-        return self._act(
-            actor,
-            case_id,
-            "transfer",
-            request_id,
-            lambda case, now: case.transfer_with_reason(actor.uid, request_id, now, to, reason, self._policy),
-            params={"to_agency_id": to_agency_id, "reason": raw_reason},
-        )
 
     def reject(
         self, actor: Actor, case_id: str, request_id: str, ground: str, explanation: str = ""

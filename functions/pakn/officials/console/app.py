@@ -538,8 +538,8 @@ class Console:
             "request_info": lambda: flow.request_info(actor, case_id, request_id, values.get("question", "")),
             "extend": lambda: flow.extend(actor, case_id, request_id, values.get("reason", "")),
             "note": lambda: flow.note(actor, case_id, request_id, values.get("text", "")),
-            "transfer": lambda: flow.transfer_with_reason(
-                actor, case_id, request_id, values["to_agency_id"], values.get("reason", "")
+            "transfer": lambda: flow.transfer(
+                actor, case_id, request_id, values["to_agency_id"], reason=values.get("reason", "")
             ),
             "reject": lambda: flow.reject(
                 actor, case_id, request_id, values.get("ground", ""), values.get("explanation", "")
