@@ -38,13 +38,21 @@ def zalo_webhook(request):
 
 @functions_framework.http
 def handle_zalo_event(request):
-    """Push from the events topic: the citizen's conversation."""
+    """Push from the events topic: the citizen's conversation, and ZNS receipts for the deliveries."""
     from pakn import runtime
     from pakn.intake.events import CitizenEvent
     from pakn.platform.push import handle_push
 
     def handle(envelope):
-        runtime.inbox().process(envelope.payload(CitizenEvent), runtime.conversation().apply)
+        event = envelope.payload(CitizenEvent)
+        if event.type == "receipt":
+            from pakn.delivery.receipts import record_receipt
+
+            record_receipt(runtime.firestore_db(), event.tracking_id, event.occurred_at)
+            return
+        # Attachments are copied first, outside the inbox's transaction: Zalo's URLs expire in about 7 days.
+        event = runtime.keep_attachments(event)
+        runtime.inbox().process(event, runtime.conversation().apply)
 
     outcome = handle_push(request.get_data(), handle, runtime.dead_letter_publisher())
     return outcome.body, outcome.status

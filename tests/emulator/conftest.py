@@ -63,7 +63,10 @@ class Pipeline:
     # --- Zalo -> webhook ---------------------------------------------------------------------------
 
     def post(self, event: dict):
+        """Zalo's POST of `event` to the webhook; Zalo (the stand-in) notes the citizen's interaction."""
         body, headers = self.zalo.signed(event)
+        if event.get("event_name", "").startswith("user_") or event.get("event_name") == "follow":
+            self.standin.control.user_event(event)
         return self.clients["zalo_webhook"].post("/", data=body, headers=headers)
 
     def say(self, citizen_id: str, text: str) -> list[str]:
@@ -136,11 +139,15 @@ class Pipeline:
     # --- Zalo stand-in -----------------------------------------------------------------------------
 
     def sent(self, citizen_id: str) -> list[dict]:
-        """Everything the OA sent this citizen since the last call."""
+        """Every customer-service message the OA sent this citizen since the last call."""
         messages = self.standin.control.messages(user_id=citizen_id, since=self._seen.get(citizen_id, 0))
         if messages:
             self._seen[citizen_id] = messages[-1]["seq"]
-        return [m["body"]["message"] for m in messages]
+        return [m["body"]["message"] for m in messages if m["channel"] == "cs"]
+
+    def zns(self, **recipient: str) -> list[dict]:
+        """Every ZNS template message sent to `user_id=` or `phone=`: template, parameters, tracking id."""
+        return self.standin.control.messages(channel="zns", **recipient)
 
     def replies(self, citizen_id: str) -> list[str]:
         return [
@@ -159,6 +166,7 @@ def pipeline(project_id, monkeypatch):
             "GOOGLE_CLOUD_PROJECT": project_id,
             "ZALO_API_BASE": standin.url,
             "ZALO_OAUTH_BASE": standin.url,
+            "ZALO_ZNS_BASE": standin.url,
         }.items():
             monkeypatch.setenv(key, value)
         reset_runtime()

@@ -63,5 +63,7 @@ def test_the_webhook_does_not_load_firestore_or_the_classifier(project_id):
         "pakn.routing.registry",
         "pakn.conversation.turn",
         "firebase_admin",
+        "google.cloud.storage",
+        "pakn.attachments",
     ):
         assert heavy not in loaded

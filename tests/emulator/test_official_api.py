@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from pakn.cases.case import ANSWER_MAX_CHARS
 from pakn.officials.api import ACTIONS
 from pakn.platform import firestore_paths
 from pakn_dev.emulators import DEV_PROJECT
@@ -161,9 +162,10 @@ def test_accept_then_answer_reaches_the_citizen_once_and_the_sweep_lets_the_case
     assert first.status_code == retried.status_code == 200
     assert first.get_json() == retried.get_json()
     pipeline.run()
-    assert pipeline.replies(CITIZEN) == [
-        f"Trả lời phản ánh {case['tracking_code']} từ Phường Ba Đình:\n{answer}"
-    ]
+    # Told once that the ward took the case on, and once of its answer.
+    accepted_text, answered_text = pipeline.replies(CITIZEN)
+    assert accepted_text.startswith(f"Phản ánh {case['tracking_code']} đã được Phường Ba Đình tiếp nhận.")
+    assert answered_text == f"Trả lời phản ánh {case['tracking_code']} từ Phường Ba Đình:\n{answer}"
 
     after = stored(firestore_db, WARD, case_id)
     assert after["status"] == "answered" and after["answer_text"] == answer
@@ -263,10 +265,17 @@ def test_asking_for_information_stops_the_clock_and_reaches_the_citizen(pipeline
         ("POST", "/cases/{id}/answer", '{"request_id": "r1", "text": "   "}', 400, "text_empty"),
         (
             "POST",
-            "/cases/{id}/answer",
-            json.dumps({"request_id": "r1", "text": "a" * 1990}),
+            "/cases/{id}/request_info",
+            json.dumps({"request_id": "r1", "question": "a" * 1990}),
             400,
-            "text_too_long",
+            "question_too_long",
+        ),
+        (
+            "POST",
+            "/cases/{id}/answer",
+            json.dumps({"request_id": "r1", "text": "a" * (ANSWER_MAX_CHARS + 1)}),
+            400,
+            "invalid_request",
         ),
         ("POST", "/cases/{id}/answer", '{"request_id": "bad id!", "text": "ok"}', 400, "invalid_request"),
         (

@@ -16,8 +16,9 @@ from pakn.cases.case import (
     IllegalTransition,
     NotificationOnCase,
     SameAgency,
-    TextTooLong,
 )
+from pakn.delivery.outbox import TEXT_LIMIT, split_text
+from pakn.zalo.phone import zns_phone
 
 FILED = hanoi(3, 2, 9)  # a Monday
 HEALTH = AgencyRef(id="so-y-te", name="Sở Y tế", level="department")
@@ -65,7 +66,12 @@ def test_accept_starts_the_answer_clock_records_the_official_and_refuses_a_secon
     assert transition.case.clock.agency.started_at == at
     assert transition.entry.action == "accept" and transition.entry.by == "official-1"
     assert transition.entry.agency_id == WARD.id and transition.case.history == [transition.entry]
-    assert transition.citizen_message is None and transition.awaiting_citizen is None
+    # The citizen is told who took it on and by when they will be answered.
+    assert transition.citizen_message == (
+        f"Phản ánh {case.tracking_code} đã được {WARD.name} tiếp nhận. "
+        f"Hạn trả lời: ngày {transition.case.due_date}."
+    )
+    assert transition.awaiting_citizen is None
     assert case.clock.agency.stage == "accept"  # the original is untouched: transitions are pure
     with pytest.raises(IllegalTransition) as refused:
         transition.case.accept("official-1", "r2", at, POLICY)
@@ -82,10 +88,23 @@ def test_answer_closes_the_case_and_tells_the_citizen_in_the_catalogues_words():
     assert "Hồ sơ đã được tiếp nhận lại." in transition.citizen_message
 
 
-def test_an_answer_too_long_for_one_zalo_message_is_refused_with_the_room_left():
-    with pytest.raises(TextTooLong) as refused:
-        filed_case(FILED).answer("official-1", "r", FILED, "x" * 2000)
-    assert refused.value.field_name == "text" and 1900 < refused.value.room < 2000
+def test_an_answer_longer_than_one_zalo_message_reaches_the_citizen_whole_in_order():
+    sentences = [f"Câu trả lời số {n} của cơ quan về thủ tục này." for n in range(120)]
+    answer = " ".join(sentences)
+    message = filed_case(FILED).answer("official-1", "r", FILED, answer).citizen_message
+    pieces = split_text(message)
+    assert len(pieces) > 1 and all(len(piece) <= TEXT_LIMIT for piece in pieces)
+    # Cut only after a sentence, and nothing lost or reordered.
+    assert all(piece.endswith(".") for piece in pieces)
+    assert " ".join(pieces) == message
+
+
+def test_the_answer_tells_a_silent_citizen_by_template_with_the_code_agency_and_date():
+    case = filed_case(FILED)
+    notice = case.answer("official-1", "r", FILED + timedelta(days=3), "Đã giải quyết.").notice
+    assert notice.purpose == "answer_ready"
+    assert notice.values == {"code": case.tracking_code, "agency": WARD.name, "date": "05/03/2026"}
+    assert notice.phone == zns_phone(case.contact.phone) and notice.phone.startswith("84")
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,14 @@ LATER = FILED + timedelta(hours=3)
 HEALTH = AgencyRef(id="so-y-te", name="Sở Y tế", level="department")
 
 
-def test_a_transfer_with_reason_moves_the_case_tells_the_citizen_and_keeps_the_reason_for_officials():
+def test_a_transfer_with_reason_moves_the_case_and_tells_the_citizen_where_and_why():
     case = filed_case(FILED)
     moved = case.transfer("desk-1", "r1", LATER, HEALTH, POLICY, reason="Thủ tục cấp phép y tế")
     assert moved.case.agency_id == HEALTH.id and moved.case.clock.agency.agency_id == HEALTH.id
     assert moved.entry.action == "transfer" and moved.entry.detail == "Thủ tục cấp phép y tế"
     assert moved.entry.to_agency_id == HEALTH.id and moved.case.history == [moved.entry]
-    assert "Sở Y tế" in moved.citizen_message and "Thủ tục cấp phép" not in moved.citizen_message
+    assert "Sở Y tế" in moved.citizen_message and "Lý do: Thủ tục cấp phép y tế" in moved.citizen_message
+    assert moved.notice.purpose == "transferred" and moved.notice.values["agency"] == "Sở Y tế"
     # The same entry a plain transfer under this request id would have been found by.
     assert moved.case.entry("transfer", "r1") == moved.entry
     with pytest.raises(SameAgency):

@@ -6,7 +6,7 @@ import pytest
 
 from pakn.cases.workflow import ActionResult, Actor
 from pakn.domain.errors import Unauthorized
-from pakn.officials.api import OfficialApi
+from pakn.officials.api import MAX_BODY_BYTES, OfficialApi
 
 
 class RecordingWorkflow:
@@ -83,7 +83,7 @@ def test_a_valid_action_reaches_the_workflow_with_the_official_from_the_token(ap
         ({"path": "/cases/__name__/answer"}, 404, "case_not_found"),
         ({"path": "/cases/____/answer"}, 404, "case_not_found"),
         ({"method": "PUT"}, 405, "method_not_allowed"),
-        ({"body": b"x" * 20000}, 413, "too_large"),
+        ({"body": b"x" * (MAX_BODY_BYTES + 1)}, 413, "too_large"),
         ({"body": b"\xff\xfe"}, 400, "not_json"),
         ({"body": b'{"request_id": "r1"}'}, 400, "invalid_request"),
     ],

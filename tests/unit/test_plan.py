@@ -193,9 +193,11 @@ def _types(annotation) -> set:
 
 
 def test_declared_settings_are_deployed_and_empty_ones_left_unset(inputs, steps, filled_steps):
-    # As in the repository: every value empty, so only the project is set and e-mail needs no password.
+    # As in the repository: every value empty, so only the project (and the buckets a function has a role
+    # on, named from it) is set and e-mail needs no password.
     assert all(
-        environment(deploy_of(steps, f.name)) == {"GOOGLE_CLOUD_PROJECT": PROJECT}
+        environment(deploy_of(steps, f.name))
+        == {"GOOGLE_CLOUD_PROJECT": PROJECT, **inputs.deploy.bucket_environment_of(f.name, PROJECT)}
         for f in inputs.topology.functions
     )
     assert "smtp_password" not in flag(deploy_of(steps, "sweep_deadlines"), "set-secrets")

@@ -242,7 +242,7 @@ class Inbox:
         self._failures = 0
         fresh = [m for m in messages if m["seq"] > self._seen]
         if fresh:
-            self._show([render(m["body"]["message"]) for m in fresh], len(fresh))
+            self._show([render_sent(m) for m in fresh], len(fresh))
             self._seen = fresh[-1]["seq"]
 
     def _run(self) -> None:
@@ -274,6 +274,14 @@ def _readline_buffer() -> Callable[[], str] | None:
     except ImportError:  # not on every platform: the prompt is then drawn again without the typing
         return None
     return readline.get_line_buffer
+
+
+def render_sent(record: dict) -> str:
+    """One thing the stand-in says the OA sent: a customer-service message, or a ZNS template message."""
+    if record.get("channel") == "zns":
+        values = ", ".join(f"{name}={value}" for name, value in record["template_data"].items())
+        return f"OA:  [ZNS {record['template_id']}: {values}]"
+    return render(record["body"]["message"])
 
 
 def render(message: dict) -> str:

@@ -19,11 +19,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.deadlines import clock as deadlines
 from pakn.deadlines.clock import CaseClock, DeadlinePolicy, NotificationStep, Step
-from pakn.delivery.outbox import TEXT_LIMIT
+from pakn.deadlines.workdays import day_written as _date
+from pakn.delivery.outbox import TEXT_LIMIT, Notice
 from pakn.domain import messages
 from pakn.domain.errors import PaknError
 from pakn.domain.vocabulary import ContactDetails, Kind, Language, Level, Location, Media
 from pakn.platform.unit_of_work import UnitOfWork
+from pakn.zalo.phone import zns_phone
+
+# An answer may run to several Zalo messages (pakn.delivery.outbox.split_text cuts it at sentences); a
+# longer one belongs in an attached document.
+ANSWER_MAX_CHARS = 10_000
 
 CaseStatus = Literal["open", "answered", "closed"]
 OfficialAction = Literal[
@@ -125,8 +131,11 @@ class Transition:
 
     case: Case
     entry: HistoryEntry
-    # The text the citizen must receive (through the outbox), if any.
+    # The text the citizen must receive (through the outbox), if any; it may be longer than one message.
     citizen_message: str | None = None
+    # What a ZNS template tells the citizen instead once their 7-day window has closed (None: the message
+    # waits for them to write again).
+    notice: Notice | None = None
     # The citizen's conversation: True when the case now waits for their answer, False when it no
     # longer does, None when unchanged.
     awaiting_citizen: bool | None = None
@@ -253,13 +262,17 @@ class Case(_Stored):
         if self.clock.agency.stage == "answer":
             raise IllegalTransition("already_accepted", "the case was already accepted")
         entry = self._entry("accept", request_id, by, at)
-        return Transition(self._with(entry, clock=deadlines.accept(self.clock, at, policy=policy)), entry)
+        case = self._with(entry, clock=deadlines.accept(self.clock, at, policy=policy))
+        message = messages.text(
+            "accepted", self.language, code=self.tracking_code, agency=self.agency_name, date=case.due_date
+        )
+        return Transition(case, entry, citizen_message=message)
 
     def answer(self, by: str, request_id: str, at: datetime, text: str) -> Transition:
         """Trả lời: the agency's answer; it reaches the citizen, and the clocks stop."""
         self._require_open()
-        message = _fitted(
-            self.language, "answer", "text", code=self.tracking_code, agency=self.agency_name, text=text
+        message = messages.text(
+            "answer", self.language, code=self.tracking_code, agency=self.agency_name, text=text
         )
         entry = self._entry("answer", request_id, by, at)
         case = self._with(
@@ -270,7 +283,8 @@ class Case(_Stored):
             answered_at=at,
             answered_by=by,
         )
-        return Transition(case, entry, citizen_message=message)
+        notice = case.notice("answer_ready", date=_date(at))
+        return Transition(case, entry, citizen_message=message, notice=notice)
 
     def transfer(
         self,
@@ -281,8 +295,8 @@ class Case(_Stored):
         policy: DeadlinePolicy | None = None,
         reason: str | None = None,
     ) -> Transition:
-        """Chuyển: the case moves to the competent agency, whose own accept clock starts. The official's
-        `reason`, if given, is kept on the history entry: it is for officials, the citizen is told where."""
+        """Chuyển: the case moves to the competent agency, whose own accept clock starts. The citizen is
+        told where, and why when the official gave a `reason` (kept on the history entry too)."""
         self._require_open()
         if to.id == self.agency_id:
             raise SameAgency()
@@ -295,8 +309,11 @@ class Case(_Stored):
             level=level,
             clock=deadlines.transfer(self.clock, to.id, at, level=level, policy=policy),
         )
-        message = messages.text("transferred", self.language, code=self.tracking_code, agency=to.name)
-        return Transition(case, entry, citizen_message=message)
+        because = messages.text("transferred.reason", self.language, reason=reason) if reason else ""
+        message = messages.text(
+            "transferred", self.language, code=self.tracking_code, agency=to.name, reason=because
+        )
+        return Transition(case, entry, citizen_message=message, notice=case.notice("transferred"))
 
     def extend(
         self, by: str, request_id: str, at: datetime, reason: str, policy: DeadlinePolicy | None = None
@@ -308,7 +325,11 @@ class Case(_Stored):
         except deadlines.ExtensionRefused as exc:
             raise IllegalTransition("extension_refused", str(exc)) from exc
         entry = self._entry("extend", request_id, by, at, detail=reason)
-        return Transition(self._with(entry, clock=clock, extension_reason=reason), entry)
+        case = self._with(entry, clock=clock, extension_reason=reason)
+        message = messages.text(
+            "extended", self.language, code=self.tracking_code, date=case.due_date, reason=reason
+        )
+        return Transition(case, entry, citizen_message=message, notice=case.notice("extended"))
 
     def request_info(
         self, by: str, request_id: str, at: datetime, question: str, policy: DeadlinePolicy | None = None
@@ -327,7 +348,8 @@ class Case(_Stored):
         )
         entry = self._entry("request_info", request_id, by, at, detail=question)
         case = self._with(entry, clock=deadlines.freeze(self.clock, at, policy=policy))
-        return Transition(case, entry, citizen_message=message, awaiting_citizen=True)
+        notice = case.notice("info_requested", date=_date(at))
+        return Transition(case, entry, citizen_message=message, notice=notice, awaiting_citizen=True)
 
     def resume(
         self, by: str, request_id: str, at: datetime, policy: DeadlinePolicy | None = None
@@ -367,6 +389,17 @@ class Case(_Stored):
         )
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    @property
+    def due_date(self) -> str:
+        """The date the citizen's answer is due, as the citizen reads it."""
+        return _date(self.clock.overall_due_at)
+
+    def notice(self, purpose: str, date: str | None = None) -> Notice:
+        """What a ZNS template with `purpose` says of this case (the date: the answer's due date unless
+        given); sent to the citizen's phone where the template cannot go to their Zalo id."""
+        values = {"code": self.tracking_code, "agency": self.agency_name, "date": date or self.due_date}
+        return Notice(purpose=purpose, values=values, phone=zns_phone(self.contact.phone))
 
     def _require_open(self) -> None:
         if self.status != "open":

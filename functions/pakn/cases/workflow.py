@@ -42,7 +42,7 @@ from pakn.cases.store import CaseStore
 from pakn.citizens.state import AwaitingInfo
 from pakn.citizens.store import CitizenStore
 from pakn.deadlines import clock as deadlines
-from pakn.delivery.outbox import Delivery, OutboundMessage, OutboundRequest, queue
+from pakn.delivery.outbox import Delivery, OutboundRequest, queue, texts
 from pakn.domain.errors import InvalidInput
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork, in_transaction
@@ -139,7 +139,7 @@ class Workflow:
     def transfer(
         self, actor: Actor, case_id: str, request_id: str, to_agency_id: str, reason: str | None = None
     ) -> ActionResult:
-        """`reason`: kept on the case for officials; the console asks for one, the API takes none."""
+        """`reason`: kept on the case, told to the citizen; the console asks for one, the API takes none."""
         to = _agency(to_agency_id)
         params: dict[str, object] = {"to_agency_id": to_agency_id}
         if reason is not None:
@@ -245,8 +245,9 @@ class Workflow:
                 delivery = Delivery(
                     key=delivery_key,
                     citizen_id=case.citizen_id,
-                    message=OutboundMessage(text=transition.citizen_message),
+                    messages=texts(transition.citizen_message),
                     case_id=case_id,
+                    notice=transition.notice,
                     created_at=now,
                 )
                 queue(uow, delivery)
@@ -315,7 +316,7 @@ class Workflow:
 
 # The actions that tell the citizen something; a retry of one publishes its delivery again.
 MESSAGING_ACTIONS: frozenset[OfficialAction] = frozenset(
-    {"answer", "transfer", "request_info", "reject", "mark_duplicate"}
+    {"accept", "answer", "transfer", "extend", "request_info", "reject", "mark_duplicate"}
 )
 
 

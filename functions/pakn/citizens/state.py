@@ -114,3 +114,8 @@ class CitizenState(BaseModel):
     flood: FloodWindow | None = None
     # The language of the citizen's last message that said clearly which (pakn.conversation.language).
     language: Language = "vi"
+    # The citizen's latest event (anything but leaving the OA): Zalo's 7-day window runs from it.
+    last_interaction_at: datetime | None = None
+    # Deliveries nothing could bring to the citizen (pakn.delivery.outbox "held"), set by the sender: they
+    # go out when the citizen next writes.
+    held_deliveries: list[str] = Field(default_factory=list)

@@ -1,7 +1,7 @@
 """The citizen store: the only code that reads or writes `citizens/{id}`.
 
 The conversation saves the whole state at the end of each turn; the officials' workflow and the sender
-change one field each (waiting for information, unreachable), without reading the rest.
+change one field each (waiting for information, unreachable, held deliveries), without reading the rest.
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ class CitizenStore:
         return firestore_paths.citizen(self._db, citizen_id)
 
     def load(self, uow: UnitOfWork, citizen_id: str) -> CitizenState:
-        snapshot = uow.get(self._ref(citizen_id))
-        if not snapshot.exists:
-            return CitizenState(citizen_id=citizen_id)
-        return CitizenState.model_validate(snapshot.to_dict())
+        return _state(citizen_id, uow.get(self._ref(citizen_id)))
 
     def save(self, uow: UnitOfWork, state: CitizenState) -> None:
         from google.cloud import firestore
@@ -41,9 +38,26 @@ class CitizenStore:
     def stop_awaiting(self, uow: UnitOfWork, citizen_id: str) -> None:
         uow.set(self._ref(citizen_id), {"awaiting_info": None}, merge=True)
 
+    def read(self, citizen_id: str) -> CitizenState:
+        """The state as it is now, outside any transaction (the sender's view of the channel)."""
+        return _state(citizen_id, self._ref(citizen_id).get())
+
+    def hold(self, citizen_id: str, delivery_key: str) -> None:
+        """A delivery waits for the citizen's next message (added to the list, whatever else changes)."""
+        from google.cloud import firestore
+
+        UnitOfWork.outside(self._db).set(
+            self._ref(citizen_id), {"held_deliveries": firestore.ArrayUnion([delivery_key])}, merge=True
+        )
+
     def mark_unreachable(self, citizen_id: str, code: int | None, at: datetime) -> None:
         """Zalo cannot reach the citizen: a fact about the channel, kept apart from any case."""
         unreachable = Unreachable(code=code, since=at)
         UnitOfWork.outside(self._db).set(
             self._ref(citizen_id), {"zalo_unreachable": unreachable.model_dump()}, merge=True
         )
+
+
+def _state(citizen_id: str, snapshot) -> CitizenState:
+    # A document the workflow or the sender started (one field, merged) before any turn saved it whole.
+    return CitizenState.model_validate({"citizen_id": citizen_id, **(snapshot.to_dict() or {})})

@@ -5,13 +5,15 @@ decided, all inside the inbox's unit of work (the event's marker and replies com
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pakn.cases.case import Announcer, Case
 from pakn.cases.store import CaseStore
 from pakn.cases.tracking_code import new_tracking_code
+from pakn.citizens.state import CitizenState
 from pakn.citizens.store import CitizenStore
 from pakn.conversation.turn import Dependencies, take_turn
-from pakn.delivery.outbox import OutboundMessage
+from pakn.delivery.outbox import OutboundMessage, OutboundRequest, PublishOutbound, release
 from pakn.intake.events import CitizenEvent
 from pakn.platform.unit_of_work import UnitOfWork
 
@@ -42,9 +44,15 @@ class Conversation:
         dependencies: Dependencies,
         new_code: Callable[[], str] = new_tracking_code,
         announcer: Announcer | None = None,
+        publish_outbound: PublishOutbound | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
-        """`announcer`: tells the receiving agency of each case filed (None: nobody is told at once)."""
+        """`announcer`: tells the receiving agency of each case filed (None: nobody is told at once).
+        `publish_outbound`: sends the citizen's held deliveries when they write again (None: the outbox
+        sweep does, minutes later)."""
         self._announcer = announcer
+        self._publish = publish_outbound
+        self._clock = clock
         self._cases = CaseStore(db)
         self._citizens = CitizenStore(db)
         self._dependencies = dependencies
@@ -59,5 +67,21 @@ class Conversation:
             self._cases.add(uow, case)
         for before, after in result.changed:
             self._cases.save(uow, before, after)
+        if result.reachable_again and state.held_deliveries:
+            self._release_held(uow, result.state)
         self._citizens.save(uow, result.state)
         return result.replies
+
+    def _release_held(self, uow: UnitOfWork, state: CitizenState) -> None:
+        """The citizen wrote: what nothing could bring them before goes now."""
+        released = release(uow, state.held_deliveries, self._clock())
+        state.held_deliveries = []
+        publish = self._publish
+        if publish is None or not released:
+            return
+
+        def send() -> None:
+            for key in released:
+                publish(OutboundRequest(delivery_key=key), state.citizen_id)
+
+        uow.after_commit(send)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
+from pakn.attachments.limits import default_limits as attachment_limits
 from pakn.cases.case import AgencyRef, Case, CaseRouting, CitizenInformation, IllegalTransition
 from pakn.citizens.state import CitizenState, Draft, DraftPart, LastCase
 from pakn.conversation.commands import Command, parse_command
@@ -22,8 +22,8 @@ from pakn.conversation.contact import contact_problem, has_phone, is_complete, p
 from pakn.conversation.language import language_of
 from pakn.conversation.limits import ConversationLimits, default_limits
 from pakn.deadlines import clock as deadlines
-from pakn.deadlines.workdays import local_date
-from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage
+from pakn.deadlines.workdays import day_written as _date
+from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage, texts
 from pakn.domain import messages
 from pakn.domain.vocabulary import ContactDetails, Language
 from pakn.intake.events import CitizenEvent
@@ -46,10 +46,6 @@ CONTACT_PROBLEMS = {
     "missing_address": "contact_missing_address",
     "incomplete": "contact_incomplete",
 }
-
-
-def _date(instant: datetime) -> str:
-    return local_date(instant).strftime("%d/%m/%Y")
 
 
 def clipped(contact: ContactDetails) -> ContactDetails:
@@ -135,7 +131,10 @@ def take_turn(
     }[event.type]()
     turn.result.reachable_again = event.type != "unfollow"
     if turn.result.reachable_again:
-        turn.result.state.zalo_unreachable = None
+        state = turn.result.state
+        state.zalo_unreachable = None
+        if state.last_interaction_at is None or event.occurred_at > state.last_interaction_at:
+            state.last_interaction_at = event.occurred_at
     return turn.result
 
 
@@ -159,7 +158,9 @@ class Turn:
             event_id=event.event_id,
             occurred_at=event.occurred_at,
             text=event.text,
-            media=list(event.media),
+            # An attachment not kept (too big, of another type, unreadable) joins no draft: the citizen
+            # is told why (`say_refused`) and may send another.
+            media=[media for media in event.media if media.refused is None],
             location=event.location,
         )
 
@@ -209,6 +210,7 @@ class Turn:
         if written_in is not None:
             self.state.language = written_in
         self.greet_once()
+        self.say_refused()
         if self.event.text is None and self.event.location is None and not self.material_media():
             return  # a sticker, a GIF or a business card: nothing to file, nothing to answer
         if self.only_emoji():
@@ -261,7 +263,18 @@ class Turn:
 
     def material_media(self) -> list:
         """Photos, videos, files and links: what can support a complaint (stickers and GIFs cannot)."""
-        return [media for media in self.event.media if media.type not in NOT_MATERIAL]
+        return [
+            media for media in self.event.media if media.type not in NOT_MATERIAL and media.refused is None
+        ]
+
+    def say_refused(self) -> None:
+        """Each attachment pakn.attachments did not keep, and why, in the citizen's words."""
+        for media in self.event.media:
+            if media.refused is not None:
+                # Only the types config/attachments.json names are kept, so only those can be refused.
+                limit = attachment_limits().types[media.type].max_megabytes
+                what = self.text(f"attachment_what.{media.type}")
+                self.say(f"attachment_{media.refused}", what=what, limit=limit)
 
     # --- content ----------------------------------------------------------------------------------
 
@@ -297,7 +310,7 @@ class Turn:
         self.state.awaiting_info = None
         case = self.cases.locate(asked.agency_id, asked.case_id)
         information = CitizenInformation(
-            text=self.event.text, media=list(self.event.media), at=self.event.occurred_at
+            text=self.event.text, media=self.part().media, at=self.event.occurred_at
         )
         try:
             if case is None:
@@ -423,6 +436,15 @@ class Turn:
             filed_date=_date(case.filed_at),
             due_date=_date(case.clock.overall_due_at),
         )
+        if case.answer_text is not None and case.answered_at is not None:
+            # The answer itself, whole: told by ZNS or held, the citizen may never have read it.
+            answer = self.text(
+                "status_answer",
+                agency=case.agency_name,
+                date=_date(case.answered_at),
+                text=case.answer_text,
+            )
+            self.replies.extend(texts(answer))
 
     def command_list(self, command: Command) -> None:
         found = self.cases.recent_of_citizen(self.state.citizen_id)

@@ -111,6 +111,11 @@ def local_date(instant: datetime) -> date:
     return instant.astimezone(VIETNAM_TZ).date()
 
 
+def day_written(instant: datetime) -> str:
+    """The Hanoi date at `instant` as Vietnamese write it (dd/mm/yyyy), for the citizen's messages."""
+    return local_date(instant).strftime("%d/%m/%Y")
+
+
 def waking_hours(instant: datetime) -> datetime:
     """`instant`, or the next 08:00 Hanoi time if it falls at night: messages to citizens wait for morning."""
     local = instant.astimezone(VIETNAM_TZ)

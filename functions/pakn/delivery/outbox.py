@@ -56,8 +56,25 @@ class OutboundMessage(BaseModel):
     subtitle: str | None = Field(default=None, max_length=500)
 
 
-DeliveryState = Literal["pending", "sending", "sent", "retrying", "unreachable", "rejected"]
+class Notice(BaseModel):
+    """What a ZNS template says for a delivery once the citizen's 7-day window has closed
+    (pakn.delivery.reach): the purpose names the template, `values` fill its parameters, and the phone (in
+    84... form) is where it goes when the template cannot be sent to the Zalo user id."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: str = Field(min_length=1)
+    values: dict[str, str]
+    phone: str | None = None
+
+
+# held: nothing can reach the citizen now (outside the window, no template or the template refused); it is
+# not final, and goes out when the citizen next writes (pakn.conversation.service releases it).
+DeliveryState = Literal["pending", "sending", "sent", "retrying", "held", "unreachable", "rejected"]
 FINAL_STATES = frozenset({"sent", "unreachable", "rejected"})
+# A delivery queued behind one of these may go: the earlier one is final, or waits for the citizen.
+SETTLED_STATES = FINAL_STATES | {"held"}
+Channel = Literal["cs", "zns"]
 
 
 class Delivery(Expiring):
@@ -73,7 +90,15 @@ class Delivery(Expiring):
     # The citizen's delivery that must reach a final state before this one goes out, if any.
     after: str | None = None
     case_id: str | None = None
+    # What tells the citizen outside the 7-day window; None: the delivery waits for them instead.
+    notice: Notice | None = None
     state: DeliveryState = "pending"
+    # How it went out: a customer-service message (cs) or a ZNS template (zns, then `zns_message_id`).
+    channel: Channel | None = None
+    zns_message_id: str | None = None
+    # Zalo's ZNS delivery receipt: when the citizen's phone received it.
+    received_at: datetime | None = None
+    held_reason: str | None = None
     attempts: int = 0
     # How many of `messages`, from the first, have been sent (or refused by Zalo): a retry goes on from there.
     sent_count: int = 0
@@ -100,6 +125,30 @@ class Delivery(Expiring):
     @property
     def final(self) -> bool:
         return self.state in FINAL_STATES
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` characters, in order, cut after a sentence (or a line) where it
+    can be, else between words, and only as a last resort inside a word."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n"), *(window.rfind(end + " ") + 1 for end in ".!?…;"))
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        if cut < limit // 3:
+            cut = limit
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def texts(text: str) -> list[OutboundMessage]:
+    """A long text as the messages that carry it, in order."""
+    return [OutboundMessage(text=piece) for piece in split_text(text)]
 
 
 class OutboundRequest(BaseModel):
@@ -146,6 +195,19 @@ def _unfinished_before(db, citizen_id: str, key: str) -> str | None:
         if record.get("state") not in FINAL_STATES and record.get("next_attempt_at") and record["key"] != key:
             return record["key"]
     return None
+
+
+def release(uow: UnitOfWork, keys: list[str], now: datetime) -> list[str]:
+    """The citizen wrote again: those of `keys` still held are due now (the window is open), in the unit of
+    work of the turn that heard them; returns their keys. Those no longer held are left alone."""
+    released = []
+    for key in keys:
+        ref = firestore_paths.delivery(uow.db, key)
+        snapshot = uow.get(ref)
+        if snapshot.exists and snapshot.get("state") == "held":
+            uow.update(ref, {"state": "pending", "next_attempt_at": now, "held_reason": None})
+            released.append(key)
+    return released
 
 
 def waiting_on(db, key: str) -> list[tuple[str, str]]:

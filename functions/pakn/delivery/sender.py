@@ -6,8 +6,16 @@ double send is a crash between Zalo's first answer and the write that follows th
 message; everything else (redeliveries, two instances, the outbox sweep, a retry after an outage) finds
 the record and sends nothing it already sent: a failed send records how far the delivery got.
 
+How it reaches the citizen (pakn.delivery.reach): a customer-service message while the citizen's 7-day
+window is open; once it has closed (by our record of their last event, or by Zalo's -230), the delivery's
+ZNS template, to their Zalo id where the template allows, else to their phone; with no template, or none
+that reaches them, the delivery is held (visible on the case) and goes when the citizen next writes. At
+night (22:00 to 06:00 in Hanoi) nothing goes to Zalo: the delivery is due again at 06:00, when the outbox
+sweep brings it back, the citizen's deliveries still in order.
+
 What a push for a delivery key gets back:
-- done: the delivery is final (sent, unreachable, or refused by Zalo: dead-lettered with the reason);
+- done: the delivery is final (sent, unreachable, or refused by Zalo: dead-lettered with the reason), held
+  for the citizen's next message, or due again in the morning;
 - deferred (acknowledged): another sender holds its lease, or the citizen's earlier delivery is not final
   yet. The holder finishes it, the earlier delivery's end republishes it, and the outbox sweep brings back
   whatever nobody finished; so holding a lease never spends the subscription's delivery attempts;
@@ -21,20 +29,29 @@ from datetime import UTC, datetime, timedelta
 
 from pakn.citizens.store import CitizenStore
 from pakn.delivery.outbox import (
-    FINAL_STATES,
+    SETTLED_STATES,
     Delivery,
     OutboundMessage,
     OutboundRequest,
     PublishOutbound,
     waiting_on,
 )
+from pakn.delivery.reach import DeliveryPolicy, default_policy
 from pakn.domain.errors import PermanentFailure, TransientFailure
 from pakn.platform import firestore_paths
 from pakn.platform.leases import Take, claim, held
 from pakn.platform.log import get_logger
 from pakn.platform.push import Deferred
 from pakn.platform.unit_of_work import UnitOfWork
-from pakn.zalo.client import WORST_CASE, ZaloClient, ZaloRejected, ZaloUnreachable
+from pakn.zalo.client import (
+    WORST_CASE,
+    ZaloClient,
+    ZaloNight,
+    ZaloOutsideWindow,
+    ZaloRejected,
+    ZaloTemplateNeedsPhone,
+    ZaloUnreachable,
+)
 
 log = get_logger("pakn.delivery.sender")
 
@@ -65,12 +82,20 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class Sender:
-    def __init__(self, db, zalo: ZaloClient, publish_outbound: PublishOutbound, clock=None):
+    def __init__(
+        self,
+        db,
+        zalo: ZaloClient,
+        publish_outbound: PublishOutbound,
+        clock=None,
+        policy: DeliveryPolicy | None = None,
+    ):
         self._db = db
         self._citizens = CitizenStore(db)
         self._zalo = zalo
         self._publish = publish_outbound
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._policy = policy or default_policy()
 
     def deliver(self, key: str) -> Delivery:
         ref = firestore_paths.delivery(self._db, key)
@@ -78,12 +103,25 @@ class Sender:
         if delivery.final:
             return delivery
         progress = _Progress(delivery)
+        now = self._clock()
+        if self._policy.night.covers(now):
+            return self._wait_for_morning(ref, delivery, progress)
+        citizen = self._citizens.read(delivery.citizen_id)
+        if not self._policy.window.open(citizen.last_interaction_at, now):
+            return self._outside_window(ref, delivery, progress, code=None)
         for index in range(delivery.sent_count, len(delivery.messages)):
             if index > delivery.sent_count and self._clock() + ONE_SEND > delivery.lease_until:
                 return self._hand_on(ref, delivery, progress)
             try:
                 progress.sent(self._send(delivery.citizen_id, delivery.messages[index]))
+            except ZaloNight:
+                return self._wait_for_morning(ref, delivery, progress)
+            except ZaloOutsideWindow as exc:
+                return self._outside_window(ref, delivery, progress, exc.code)
             except ZaloUnreachable as exc:
+                if delivery.notice is not None:
+                    # Not following the OA, or long silent: a ZNS to their phone may still reach them.
+                    return self._outside_window(ref, delivery, progress, exc.code)
                 # The citizen, not the message: none of the rest would reach them either.
                 return self._finish(ref, delivery, progress, "unreachable", code=exc.code)
             except ZaloRejected as exc:
@@ -95,7 +133,75 @@ class Sender:
         if progress.rejected:
             self._finish(ref, delivery, progress, "rejected", code=progress.code)
             raise PermanentFailure(f"Zalo rejected a message ({progress.code})")
-        return self._finish(ref, delivery, progress, "sent")
+        return self._finish(ref, delivery, progress, "sent", channel="cs")
+
+    def _outside_window(self, ref, delivery: Delivery, progress: _Progress, code: int | None) -> Delivery:
+        """A customer-service message cannot reach the citizen: the delivery's ZNS template tells them, or
+        the delivery waits for their next message."""
+        notice = delivery.notice
+        template = self._policy.templates.get(notice.purpose) if notice is not None else None
+        if template is None:
+            return self._hold(ref, delivery, progress, "outside_window", code)
+        recipients = [{"user_id": delivery.citizen_id}] if template.by_user_id else []
+        if notice.phone:
+            recipients.append({"phone": notice.phone})
+        reason = "no_phone"
+        for recipient in recipients:
+            try:
+                zns_id = self._zalo.send_template(
+                    template.template_id, template.data(notice.values), delivery.key, **recipient
+                )
+            except ZaloNight:
+                return self._wait_for_morning(ref, delivery, progress)
+            except ZaloTemplateNeedsPhone as exc:
+                reason, code = "template_needs_phone", exc.code
+                continue
+            except ZaloUnreachable as exc:
+                # This way of reaching them does not; the next (their phone) still may.
+                reason, code = "zns_unreachable", exc.code
+                continue
+            except ZaloRejected as exc:
+                # The template or its configuration, not the citizen: ops must look (it is logged), and the
+                # citizen still gets the message when they next write.
+                log.error("zalo refused a ZNS template", delivery_key=delivery.key, code=exc.code)
+                return self._hold(ref, delivery, progress, "template_refused", exc.code)
+            except TransientFailure as exc:
+                self._retry_later(ref, delivery, progress, getattr(exc, "code", None))
+                raise
+            return self._finish(
+                ref, delivery, progress, "sent", code=code, channel="zns", zns_message_id=zns_id
+            )
+        return self._hold(ref, delivery, progress, reason, code)
+
+    def _hold(self, ref, delivery: Delivery, progress: _Progress, reason: str, code: int | None) -> Delivery:
+        """Nothing reaches the citizen now: the delivery waits, on the case and on the citizen's record, for
+        their next message (pakn.conversation.service releases it)."""
+        changes = {
+            "state": "held",
+            "lease_until": None,
+            "next_attempt_at": None,
+            "last_error_code": code,
+            "held_reason": reason,
+            **progress.changes(),
+        }
+        ref.update(changes)
+        self._citizens.hold(delivery.citizen_id, delivery.key)
+        log.info("delivery held for the citizen's next message", delivery_key=delivery.key, reason=reason)
+        self._release_waiting(delivery.key)
+        return delivery.model_copy(update=changes)
+
+    def _wait_for_morning(self, ref, delivery: Delivery, progress: _Progress) -> Delivery:
+        """Zalo sends nothing at night: the delivery is due again when the night ends, and the outbox sweep
+        brings it back then (the citizen's later deliveries wait behind it, so they keep their order)."""
+        changes = {
+            "state": "pending",
+            "lease_until": None,
+            "next_attempt_at": self._policy.night.ends_after(self._clock()),
+            **progress.changes(),
+        }
+        ref.update(changes)
+        log.info("delivery waits for the morning", delivery_key=delivery.key)
+        return delivery.model_copy(update=changes)
 
     def _claim(self, ref, key: str) -> Delivery:
         def examine(uow: UnitOfWork, snapshot) -> Delivery | Take[Delivery]:
@@ -109,7 +215,7 @@ class Sender:
                 raise DeliveryInProgress("another sender holds the lease")
             if delivery.after:
                 previous = uow.get(firestore_paths.delivery(self._db, delivery.after))
-                if previous.exists and previous.get("state") not in FINAL_STATES:
+                if previous.exists and previous.get("state") not in SETTLED_STATES:
                     raise DeliveryWaiting("the citizen's earlier delivery is not final")
             lease = now + LEASE
             changes = {
@@ -158,25 +264,40 @@ class Sender:
         log.warning("delivery handed on", delivery_key=delivery.key, count=progress.sent_count)
         return delivery.model_copy(update=changes)
 
-    def _finish(self, ref, delivery: Delivery, progress: _Progress, state: str, code: int | None = None):
+    def _finish(
+        self,
+        ref,
+        delivery: Delivery,
+        progress: _Progress,
+        state: str,
+        code: int | None = None,
+        channel: str | None = None,
+        zns_message_id: str | None = None,
+    ):
         now = self._clock()
         changes = {
             "state": state,
             "lease_until": None,
             "next_attempt_at": None,
             "last_error_code": code,
-            "sent_at": now if progress.delivered else None,
+            "sent_at": now if progress.delivered or zns_message_id else None,
+            "channel": channel,
+            "zns_message_id": zns_message_id,
+            "held_reason": None,
             **progress.changes(),
         }
         ref.update(changes)
         if state == "unreachable":
             # The citizen's channel, not the case: an official reading the case sees it from here.
             self._citizens.mark_unreachable(delivery.citizen_id, code, now)
-        log.info("delivery finished", delivery_key=delivery.key, status=state, code=code)
-        # What waited for this delivery may go now (the outbox sweep would find it otherwise, later).
-        for key, citizen_id in waiting_on(self._db, delivery.key):
-            self._republish(key, citizen_id)
+        log.info("delivery finished", delivery_key=delivery.key, status=state, code=code, kind=channel)
+        self._release_waiting(delivery.key)
         return delivery.model_copy(update=changes)
+
+    def _release_waiting(self, key: str) -> None:
+        """What waited for this delivery may go now (the outbox sweep would find it otherwise, later)."""
+        for waiting, citizen_id in waiting_on(self._db, key):
+            self._republish(waiting, citizen_id)
 
     def _republish(self, key: str, citizen_id: str) -> None:
         from google.api_core.exceptions import GoogleAPIError

@@ -146,6 +146,7 @@ CATALOGUE: dict[str, str] = {
         "Cơ quan xử lý: {agency}\n"
         "Ngày gửi: {filed_date}. Hạn trả lời: {due_date}."
     ),
+    "status_answer": "Trả lời của {agency} ngày {date}:\n{text}",
     "status_not_found": "Không tìm thấy phản ánh mã {code} của anh/chị. Anh/chị vui lòng kiểm tra lại mã.",
     "status.open": "đang xử lý",
     "status.answered": "đã có trả lời",
@@ -156,10 +157,13 @@ CATALOGUE: dict[str, str] = {
     "attachment_received": "Đã nhận. Mời anh/chị nhắn nội dung mô tả vấn đề.",
     # Officials' actions (pakn.workflow), to the citizen.
     "answer": "Trả lời phản ánh {code} từ {agency}:\n{text}",
+    "accepted": "Phản ánh {code} đã được {agency} tiếp nhận. Hạn trả lời: ngày {date}.",
     "transferred": (
-        "Phản ánh {code} đã được chuyển tới {agency} để giải quyết theo thẩm quyền.\n"
+        "Phản ánh {code} đã được chuyển tới {agency} để giải quyết theo thẩm quyền.{reason}\n"
         "Để xem tình trạng, nhắn: TRA CỨU {code}"
     ),
+    "transferred.reason": " Lý do: {reason}",
+    "extended": "Thời hạn trả lời phản ánh {code} được gia hạn đến ngày {date}. Lý do: {reason}",
     "info_requested": (
         "{agency} đề nghị anh/chị bổ sung thông tin cho phản ánh {code}:\n{question}\n"
         "Anh/chị vui lòng nhắn trả lời tại đây."
@@ -220,6 +224,23 @@ CATALOGUE: dict[str, str] = {
     ),
     "official.stage.accept": "tiếp nhận",
     "official.stage.answer": "trả lời",
+    # Attachments not kept (pakn.attachments): the citizen is told at once, and can send another.
+    "attachment_too_big": (
+        "Rất tiếc, {what} anh/chị vừa gửi lớn quá (tối đa {limit} MB) nên chưa được đính kèm vào phản ánh. "
+        "Anh/chị vui lòng gửi {what} nhỏ hơn."
+    ),
+    "attachment_type_not_allowed": (
+        "Rất tiếc, kênh chưa nhận loại tệp anh/chị vừa gửi nên tệp chưa được đính kèm vào phản ánh. "
+        "Kênh nhận ảnh, tệp PDF, Word, Excel, đoạn ghi âm và video; anh/chị có thể chụp ảnh "
+        "hoặc chuyển sang PDF rồi gửi lại."
+    ),
+    "attachment_unavailable": (
+        "Rất tiếc, hệ thống chưa tải được {what} anh/chị vừa gửi. Anh/chị vui lòng gửi lại."
+    ),
+    "attachment_what.image": "ảnh",
+    "attachment_what.file": "tệp",
+    "attachment_what.audio": "đoạn ghi âm",
+    "attachment_what.video": "đoạn video",
 }
 
 
@@ -348,6 +369,7 @@ CATALOGUE_EN = {
     "status": (
         "Feedback {code}: {status}.\nHandled by: {agency}\nSent on: {filed_date}. Answer due: {due_date}."
     ),
+    "status_answer": "The answer from {agency} on {date}:\n{text}",
     "status_not_found": "No feedback of yours has the code {code}. Please check the code.",
     "status.open": "being handled",
     "status.answered": "answered",
@@ -357,10 +379,13 @@ CATALOGUE_EN = {
     "no_cases": "You have not sent any feedback through this channel yet.",
     "attachment_received": "Received. Please describe the problem in a message.",
     "answer": "Answer to feedback {code} from {agency}:\n{text}",
+    "accepted": "Feedback {code} has been accepted by {agency}. Answer due by {date}.",
     "transferred": (
-        "Feedback {code} has been passed to {agency}, which is competent to handle it.\n"
+        "Feedback {code} has been passed to {agency}, which is competent to handle it.{reason}\n"
         "To see where it is, send: STATUS {code}"
     ),
+    "transferred.reason": " Reason: {reason}",
+    "extended": "The answer to feedback {code} is now due by {date}. Reason: {reason}",
     "info_requested": (
         "{agency} asks for more information on feedback {code}:\n{question}\nPlease answer here."
     ),
@@ -391,6 +416,22 @@ CATALOGUE_EN = {
         "Your feedback {code} is being handled by {agency}. Expected answer by {date}. To see where it is, "
         "send: STATUS {code}"
     ),
+    "attachment_too_big": (
+        "Sorry, the {what} you just sent is too large (at most {limit} MB), so it was not attached to your "
+        "feedback. Please send a smaller {what}."
+    ),
+    "attachment_type_not_allowed": (
+        "Sorry, this channel does not take the kind of file you just sent, so it was not attached. It takes "
+        "photos, PDF, Word and Excel files, recordings and videos; you can take a photo of it or save it as "
+        "a PDF and send it again."
+    ),
+    "attachment_unavailable": (
+        "Sorry, the {what} you just sent could not be downloaded. Please send it again."
+    ),
+    "attachment_what.image": "photo",
+    "attachment_what.file": "file",
+    "attachment_what.audio": "recording",
+    "attachment_what.video": "video",
 }
 
 

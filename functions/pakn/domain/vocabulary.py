@@ -4,9 +4,10 @@ sends with it. Nothing here knows Zalo's wire format or Firestore; the intake tr
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # Decree 20/2008's kinds of phản ánh, kiến nghị: a difficulty with an administrative procedure, an
 # official's conduct (hành vi, thái độ), or a proposal about a rule (quy định hành chính).
@@ -29,14 +30,39 @@ class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Why an attachment was not kept (pakn.attachments): larger than its type allows, of a type not accepted,
+# or Zalo's URL could not be read. The conversation tells the citizen; the attachment joins no draft.
+AttachmentRefusal = Literal["too_big", "type_not_allowed", "unavailable"]
+
+
+class StoredCopy(_Value):
+    """Our own copy of an attachment in Cloud Storage (tệp đính kèm), made when it arrives: Zalo's URL
+    reportedly expires after about 7 days, the case keeps this. Checksums as Cloud Storage reports them
+    (base64), and the SHA-256 of the bytes downloaded (hex), which the object also carries as metadata."""
+
+    object_name: str = Field(min_length=1)
+    content_type: str
+    size: int = Field(ge=0)
+    sha256: str
+    md5_hash: str | None = None
+    crc32c: str | None = None
+    stored_at: datetime
+
+
 class Media(_Value):
-    """A photo, file or other attachment, by Zalo's URL: it reportedly expires after about 7 days, and
-    nothing copies it to our own storage yet, so officials must open attachments within that week."""
+    """A photo, file or other attachment, by Zalo's URL, which reportedly expires after about 7 days.
+
+    `stored` is our copy in Cloud Storage (pakn.attachments keeps photos, files, audio and video when they
+    arrive, before the conversation sees them); the console serves it, and Zalo's URL only when there is
+    none (stickers, links, attachments from before copies were kept, or no bucket configured). `refused`
+    says why one was not kept."""
 
     type: MediaType
     url: str
     thumbnail: str | None = None
     name: str | None = None
+    stored: StoredCopy | None = None
+    refused: AttachmentRefusal | None = None
 
 
 class Location(_Value):

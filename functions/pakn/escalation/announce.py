@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from pakn.cases.case import Case, NotificationOnCase
-from pakn.deadlines.workdays import local_date
+from pakn.deadlines.workdays import day_written
 from pakn.domain import messages
 from pakn.escalation.notify import Channel, Notification, Notifier
 from pakn.escalation.officials import (
@@ -69,7 +69,7 @@ class Announcer:
         values = {
             "code": case.tracking_code,
             "agency": case.agency_name,
-            "due": local_date(case.clock.agency.due_at).strftime("%d/%m/%Y"),
+            "due": day_written(case.clock.agency.due_at),
             "link": link,
         }
         # The agency and the time make a transfer back to an agency announced again, and a retry not.

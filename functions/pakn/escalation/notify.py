@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from pakn.deadlines.clock import NotificationStep
-from pakn.delivery.outbox import Delivery, OutboundMessage, OutboundRequest, queue
+from pakn.delivery.outbox import Delivery, Notice, OutboundMessage, OutboundRequest, queue
 from pakn.escalation.officials import ChannelName, Role
 from pakn.platform import firestore_paths
 from pakn.platform.leases import Take, claim, held
@@ -60,6 +60,8 @@ class Notification(Expiring):
     address: str
     message: str
     text: str
+    # For the citizen: what a ZNS template says instead once their 7-day window has closed.
+    notice: Notice | None = None
     state: NotificationState = "pending"
     attempts: int = 1
     retry_at: datetime | None = None
@@ -199,6 +201,7 @@ class ZaloChannel:
             citizen_id=notification.address,
             messages=[OutboundMessage(text=notification.text)],
             case_id=notification.case_id,
+            notice=notification.notice,
             created_at=notification.created_at,
         )
         queue(uow, delivery)

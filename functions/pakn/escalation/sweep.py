@@ -33,7 +33,7 @@ from pakn.deadlines.clock import (
     due_steps,
     record,
 )
-from pakn.deadlines.workdays import local_date
+from pakn.deadlines.workdays import day_written as _date
 from pakn.domain import messages
 from pakn.escalation.notify import Channel, Notification, Notifier
 from pakn.escalation.officials import (
@@ -89,10 +89,6 @@ class StepPlan:
 def answer_late(clock: CaseClock, now: datetime) -> bool:
     """The citizen's answer is late: a missed acceptance alone does not delay it, its deadlines passing do."""
     return now >= clock.overall_due_at or (clock.agency.stage == "answer" and now >= clock.agency.due_at)
-
-
-def _date(instant: datetime) -> str:
-    return local_date(instant).strftime("%d/%m/%Y")
 
 
 def plan_steps(
@@ -151,6 +147,7 @@ def _compose(
         text = messages.text(
             recipient.message, case.language if recipient.role == "citizen" else "vi", **values
         )
+        notice = case.notice(recipient.message, date=values["date"])
         for index, (role, channel, address) in enumerate(found):
             result.notifications.append(
                 Notification(
@@ -163,6 +160,7 @@ def _compose(
                     address=address,
                     message=recipient.message,
                     text=text,
+                    notice=notice if role == "citizen" else None,
                     created_at=now,
                 )
             )

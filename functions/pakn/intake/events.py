@@ -28,15 +28,19 @@ class _Model(BaseModel):
 
 
 class CitizenEvent(_Model):
+    """A receipt (`type` "receipt") is Zalo's word that a ZNS reached the citizen's phone: `tracking_id`
+    names our delivery, and `citizen_id` is that key too, so the phone it reached goes nowhere."""
+
     event_id: str = Field(min_length=1)
     event_name: str
-    type: Literal["message", "follow", "unfollow", "contact"]
+    type: Literal["message", "follow", "unfollow", "contact", "receipt"]
     citizen_id: str = Field(min_length=1)
     occurred_at: datetime
     text: str | None = None
     media: tuple[Media, ...] = ()
     location: Location | None = None
     contact: ContactDetails | None = None
+    tracking_id: str | None = None
 
 
 def _occurred_at(timestamp_ms: str) -> datetime:
@@ -110,6 +114,21 @@ def _from_submit_info(event: SubmitInfoEvent) -> CitizenEvent:
     )
 
 
+def _from_receipt(event: UserActivityEvent) -> CitizenEvent | None:
+    """A ZNS delivery receipt; the OA's other receipts (received, seen, reacted) change nothing here."""
+    message = event.message
+    if event.event_name != "user_received_message" or message is None or not message.tracking_id:
+        return None
+    return CitizenEvent(
+        event_id=f"zns_receipt:{message.tracking_id}",
+        event_name=event.event_name,
+        type="receipt",
+        citizen_id=message.tracking_id,
+        occurred_at=_occurred_at(message.delivery_time or event.timestamp),
+        tracking_id=message.tracking_id,
+    )
+
+
 def normalise(event: ZaloEvent) -> CitizenEvent | None:
     """The citizen event, or None for events the conversation has no use for (receipts, our own echoes)."""
     if isinstance(event, UserMessageEvent):
@@ -118,6 +137,8 @@ def normalise(event: ZaloEvent) -> CitizenEvent | None:
         return _from_follow(event)
     if isinstance(event, SubmitInfoEvent):
         return _from_submit_info(event)
-    if isinstance(event, OaEchoEvent | UserActivityEvent):
+    if isinstance(event, UserActivityEvent):
+        return _from_receipt(event)
+    if isinstance(event, OaEchoEvent):
         return None
     raise TypeError(type(event).__name__)

@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pakn.cases.case import CaseStatus, OfficialAction
+from pakn.cases.case import ANSWER_MAX_CHARS, CaseStatus, OfficialAction
 from pakn.cases.workflow import Actor, Workflow
 from pakn.delivery.outbox import TEXT_LIMIT
 from pakn.domain.errors import InvalidInput, PayloadTooLarge, Unauthorized
@@ -33,7 +33,8 @@ from pakn.platform.log import get_logger
 
 log = get_logger("pakn.officials.api")
 
-MAX_BODY_BYTES = 16 * 1024
+# An answer of ANSWER_MAX_CHARS Vietnamese characters, escaped as JSON, with room to spare.
+MAX_BODY_BYTES = 64 * 1024
 # Firestore document ids as pakn makes them (hex digests, "case-00001"): anything else names no case.
 CASE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Firestore refuses these as document ids (and a `/` or more than 1,500 bytes), answering with an error.
@@ -102,7 +103,7 @@ class ActionRequest(_Request):
 
 
 class AnswerRequest(ActionRequest):
-    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    text: str = Field(min_length=1, max_length=ANSWER_MAX_CHARS)
 
 
 class TransferRequest(ActionRequest):

@@ -18,6 +18,10 @@ EVENT_RETENTION = timedelta(days=90)
 # A dead letter: long enough for ops to look at it and replay it.
 DEAD_LETTER_RETENTION = timedelta(days=30)
 # Cases themselves are kept apart: they are the city's records, under its archiving rules.
+# The copies of citizens' attachments (pakn.attachments), which the bucket's lifecycle rule deletes (infra/):
+# as long as the case file they belong to. Ten years is the period this plan assumes for the records of
+# handling a phản ánh, kiến nghị, until the city's archivists confirm it.
+ATTACHMENT_RETENTION = timedelta(days=3653)
 
 
 class Expiring(BaseModel):

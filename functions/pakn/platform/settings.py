@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # ZNS template messages, for citizens outside the 7-day window (pakn.delivery.reach).
+    zalo_zns_base: str = "https://business.openapi.zalo.me"
+    # Zalo refuses messages from 22:00 to 06:00 Hanoi time, so the sender holds them till morning. Off only
+    # where no Zalo enforces it: the local stand-in, so `make dev` and the tests answer at any hour.
+    zalo_night_ban: bool = True
 
     # Shown in Zalo's contact-details form (request_user_info needs an image); hosted with the OA's assets.
     zalo_contact_form_image_url: str = "https://stc-oa.zdn.vn/resource/pakn-contact-form.png"
@@ -50,6 +55,10 @@ class Settings(BaseSettings):
 
     # The Firebase project whose Auth signs officials' ID tokens (official_api); unset: this project.
     firebase_auth_project: str | None = None
+
+    # The Cloud Storage bucket that keeps citizens' photos and files (pakn.attachments): Zalo's URLs expire
+    # after about 7 days. Unset: nothing is copied, and cases keep Zalo's URLs only.
+    attachments_bucket: str | None = None
 
     webhook_max_bytes: int = Field(default=64 * 1024, gt=0)
     # Zalo retries a failed delivery for about an hour with the original timestamp; older events are replays.

@@ -128,12 +128,23 @@ class OaEchoEvent(_Timed):
     message: Message | None = None
 
 
+class ReceivedMessage(_Wire):
+    """What a receipt says of the message it is about; a ZNS receipt carries the sender's `tracking_id`
+    and `delivery_time` (epoch milliseconds), zalo-oa.md."""
+
+    msg_id: str | None = Field(default=None, max_length=128)
+    tracking_id: str | None = Field(default=None, max_length=500)
+    delivery_time: Annotated[str, BeforeValidator(_as_sent), Field(pattern=r"^[0-9]{10,13}$")] | None = None
+
+
 class UserActivityEvent(_Timed):
-    """`user_received_message`, `user_seen_message`, `user_reacted_message`: receipts, not content."""
+    """`user_received_message`, `user_seen_message`, `user_reacted_message`: receipts, not content. A ZNS
+    delivery receipt is a `user_received_message` whose recipient is a phone (header X-ZEvent-Server: ZNS)."""
 
     event_name: Literal["user_received_message", "user_seen_message", "user_reacted_message"]
     sender: Party
     recipient: Party
+    message: ReceivedMessage | None = None
 
 
 ZaloEvent = UserMessageEvent | FollowEvent | SubmitInfoEvent | OaEchoEvent | UserActivityEvent

@@ -7,6 +7,7 @@ authorisation table (access.py); every action goes through pakn.cases.workflow, 
     GET  /                                   the agency's queue (filters, sort by deadline, cursor pages)
     POST /tim-kiem                           search: a tracking code, or words in the agency's cases
     GET  /phan-anh/{case_id}                 one case
+    GET  /phan-anh/{case_id}/tep/{n}         its n-th attachment, from our stored copy (who may see the case)
     GET|POST /phan-anh/{case_id}/{action}    one action's form, and doing it
     GET  /bao-cao-lanh-dao                   the lead's escalated cases
     GET  /phan-loai                          the triage desk
@@ -20,15 +21,17 @@ authorisation table (access.py); every action goes through pakn.cases.workflow, 
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import secrets
 import statistics as stats
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import get_args
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -36,15 +39,15 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from pakn.cases import tracking_code
-from pakn.cases.case import Case, RejectionGround
+from pakn.cases.case import ANSWER_MAX_CHARS, Case, RejectionGround
 from pakn.cases.store import CaseQueries, CaseStore
 from pakn.cases.workflow import Actor, Workflow
 from pakn.deadlines.clock import DeadlinePolicy, default_policy
 from pakn.deadlines.workdays import VIETNAM_TZ, local_date
 from pakn.delivery.history import deliveries_of_case
 from pakn.delivery.outbox import TEXT_LIMIT
-from pakn.domain.errors import InvalidInput
-from pakn.domain.vocabulary import Kind
+from pakn.domain.errors import InvalidInput, TransientFailure
+from pakn.domain.vocabulary import Kind, Media
 from pakn.officials import accounts
 from pakn.officials.accounts import AGENCY_ROLES, AccountError
 from pakn.officials.console import access
@@ -89,6 +92,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Attachments shown in the page; any other stored type is offered as a download.
+INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+# A stored file is the citizen's, not ours: even opened directly it may run nothing in the console's origin.
+ATTACHMENT_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 STATUSES = ("open", "answered", "closed")
 KINDS: tuple[Kind, ...] = get_args(Kind)
 GROUNDS: tuple[RejectionGround, ...] = get_args(RejectionGround)
@@ -124,7 +131,7 @@ class FormField:
 ACTION_FIELDS: dict[str, tuple[FormField, ...]] = {
     "accept": (),
     "resume": (),
-    "answer": (FormField("text", "form.text", hint="form.text.hint"),),
+    "answer": (FormField("text", "form.text", hint="form.text.hint", max_length=ANSWER_MAX_CHARS),),
     "request_info": (FormField("question", "form.question", hint="form.question.hint"),),
     "extend": (FormField("reason", "form.reason", hint="form.reason.extend_hint", max_length=500),),
     "note": (FormField("text", "form.note"),),
@@ -187,8 +194,12 @@ class Console:
         firebase_app=None,
         clock: Callable[[], datetime] | None = None,
         policy: DeadlinePolicy | None = None,
+        attachments=None,
     ):
+        """`attachments`: the bucket of stored attachments (pakn.attachments.storage.BucketStore); None:
+        attachments link to Zalo's URLs only."""
         self._db = db
+        self._attachments = attachments
         self._workflow = workflow
         self._sessions = sessions
         self._settings = settings
@@ -205,6 +216,7 @@ class Console:
                 Rule("/tim-kiem", endpoint="search", methods=["POST"]),
                 Rule("/phan-anh/<case_id>", endpoint="case", methods=["GET"]),
                 Rule("/phan-anh/<case_id>/<slug>", endpoint="action", methods=["GET", "POST"]),
+                Rule("/phan-anh/<case_id>/tep/<int:number>", endpoint="attachment", methods=["GET"]),
                 Rule("/bao-cao-lanh-dao", endpoint="escalations", methods=["GET"]),
                 Rule("/phan-loai", endpoint="triage", methods=["GET"]),
                 Rule("/thong-ke", endpoint="statistics", methods=["GET"]),
@@ -443,10 +455,36 @@ class Console:
             history=self._history(case),
             deliveries=deliveries_of_case(self._db, case.case_id, case.citizen_id),
             map_url=_map_url(case),
+            attachments=_attachment_links(case),
             guess=self._agency_name(case.routing.classified_agency_id),
             done=self._done_notice(ctx),
             request_ids={action: secrets.token_urlsafe(16) for action in ("accept", "resume")},
         )
+
+    def _attachment(self, ctx: Ctx, case_id: str, number: int) -> Response:
+        """The case's `number`-th attachment (1-based, in the order _attachment_links counts them), streamed
+        from our stored copy to whoever may see the case: another agency's case is 404, like on its page."""
+        case = self._load(ctx, case_id, "case")
+        media = _all_media(case)
+        if not 1 <= number <= len(media) or media[number - 1].stored is None or self._attachments is None:
+            raise Refused(404)
+        item = media[number - 1]
+        try:
+            found = self._attachments.read(item.stored.object_name)
+        except TransientFailure:
+            log.warning("attachment unreadable", case_id=case.case_id, reason="storage")
+            body = t("attachment.unavailable.body")
+            return self._page(ctx, "error.html", 503, title=t("attachment.unavailable.title"), body=body)
+        if found is None:
+            log.warning("attachment missing", case_id=case.case_id, reason="no_object")
+            raise Refused(404)
+        response = Response(found.chunks, content_type=found.content_type, direct_passthrough=True)
+        response.headers["Content-Length"] = str(found.size)
+        disposition = "inline" if found.content_type in INLINE_TYPES else "attachment"
+        response.headers["Content-Disposition"] = _disposition(disposition, item, number, found.content_type)
+        response.headers["Content-Security-Policy"] = ATTACHMENT_POLICY
+        log.info("attachment served", case_id=case.case_id, kind=item.type)
+        return response
 
     def _available(self, principal: Principal, case: Case) -> list[str]:
         def applicable(action: str) -> bool:
@@ -1032,6 +1070,38 @@ def _date(value: datetime | None) -> str:
 
 def _datetime(value: datetime | None) -> str:
     return value.astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def _all_media(case: Case) -> list[Media]:
+    """Every attachment of the case in a fixed order (those it was filed with, then those the citizen sent
+    in answer to officials' questions): both lists only grow, so a number keeps naming one attachment."""
+    return [*case.media, *(m for information in case.citizen_information for m in information.media)]
+
+
+def _attachment_links(case: Case) -> dict:
+    """Where the case page links each attachment: our stored copy when there is one, else Zalo's URL
+    (which expires after about 7 days)."""
+
+    def link(media: Media, number: int) -> dict:
+        if media.stored is not None:
+            href = f"/phan-anh/{case.case_id}/tep/{number}"
+            return {"media": media, "href": href, "src": href, "stored": True}
+        return {"media": media, "href": media.url, "src": media.thumbnail or media.url, "stored": False}
+
+    numbered = iter(range(1, len(_all_media(case)) + 1))
+    filed = [link(media, next(numbered)) for media in case.media]
+    information = [[link(media, next(numbered)) for media in i.media] for i in case.citizen_information]
+    every = filed + [item for items in information for item in items]
+    return {"filed": filed, "information": information, "zalo_only": any(not x["stored"] for x in every)}
+
+
+def _disposition(kind: str, media: Media, number: int, content_type: str) -> str:
+    """Content-Disposition with the file's own name: an ASCII fallback, and the UTF-8 name (RFC 6266)."""
+    extension = mimetypes.guess_extension(content_type, strict=False) or ""
+    name = (media.name or "").strip() or f"tep-dinh-kem-{number}{extension}"
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    fallback = re.sub(r"[^A-Za-z0-9._ -]+", "_", folded.encode("ascii", "ignore").decode()) or "tep"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _map_url(case: Case) -> str | None:

@@ -113,7 +113,6 @@ TEXTS: dict[str, str] = {
     "case.attachment_image": "Ảnh đính kèm {n}",
     "case.attachment_file": "Tệp: {name}",
     "case.attachment_other": "Tệp đính kèm {n}",
-    "case.attachments_expire": "Đường dẫn ảnh, tệp của Zalo có thể hết hạn sau khoảng 7 ngày.",
     "case.location": "Vị trí",
     "case.location_link": "Xem vị trí trên bản đồ (OpenStreetMap)",
     "case.routing": "Phân loại tự động",
@@ -164,6 +163,9 @@ TEXTS: dict[str, str] = {
     "delivery.retrying": "Đang thử gửi lại",
     "delivery.unreachable": "Không gửi được: công dân không nhận tin Zalo",
     "delivery.rejected": "Zalo từ chối",
+    "delivery.held": "Chờ công dân nhắn lại: ngoài 7 ngày Zalo cho phép và không gửi được tin ZNS",
+    "delivery.zns": "Đã gửi tin ZNS (công dân quá 7 ngày không nhắn)",
+    "delivery.received": "Điện thoại công dân đã nhận lúc {at}",
     "delivery.image": "[Ảnh]",
     "delivery.form": "[Mẫu thông tin người gửi]",
     # Actions: the button, the page's title, what the official is told afterwards.
@@ -384,5 +386,18 @@ TEXTS.update(
         "step.stage.answer": "trả lời",
         "step.channel": "qua {channel}",
         "by.system": "Hệ thống",
+    }
+)
+
+# Stored copies of attachments (pakn.attachments), as the case page and its attachment route say them.
+TEXTS.update(
+    {
+        "case.attachments_zalo_only": (
+            "Ảnh, tệp đánh dấu “chỉ có trên Zalo” chưa có bản lưu: đường dẫn của Zalo có thể hết hạn sau "
+            "khoảng 7 ngày."
+        ),
+        "case.attachment_zalo_mark": "(chỉ có trên Zalo)",
+        "attachment.unavailable.title": "Chưa mở được tệp đính kèm",
+        "attachment.unavailable.body": "Kho lưu trữ chưa phản hồi. Hãy thử lại sau ít phút.",
     }
 )
