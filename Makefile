@@ -91,12 +91,13 @@ format: $(VENV)/.installed ## ruff: reformat and fix what it can
 eval: $(VENV)/.installed ## the classifier's accuracy on tests/data/labelled_messages.jsonl
 	@$(BIN)/python -m pakn_dev.eval_classifier
 
-bench: $(VENV)/.installed $(TOOLS_STAMP) ## speed beside same-run baselines: classifier, webhook, cold starts, pipeline
+bench: $(VENV)/.installed $(TOOLS_STAMP) ## speed beside same-run baselines: classifier, webhook, cold starts, pipeline, deadline sweep
 	@$(BIN)/python -m pakn_dev.prerequisites
 	@$(BIN)/python -m pakn_dev.bench_classifier
 	@$(BIN)/python -m pakn_dev.bench_webhook
 	@$(BIN)/python -m pakn_dev.bench_cold_start
 	@$(BIN)/python -m pakn_dev.bench_pipeline
+	@$(BIN)/python -m pakn_dev.bench_sweep
 
 soak: $(VENV)/.installed $(TOOLS_STAMP) ## mixed traffic, Zalo failing 30 % of calls, a worker killed; SOAK_SECONDS=N
 	@$(BIN)/python -m pakn_dev.prerequisites

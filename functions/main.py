@@ -7,6 +7,27 @@ only what it uses.
 import functions_framework
 
 
+def _json_answers_only() -> None:
+    """Before any entry point runs, functions-framework answers /robots.txt and /favicon.ico with its own
+    HTML 404. Every function here answers JSON, so the app serving this module (functions-framework loads
+    it inside the app's context) turns the framework's own refusals into JSON errors."""
+    import flask
+    from werkzeug.exceptions import HTTPException
+
+    if not flask.has_app_context():
+        return
+    app = flask.current_app
+
+    def as_json(error: HTTPException):
+        code = (error.name or "error").lower().replace(" ", "_")
+        return {"error": {"code": code, "message": error.name}}, error.code
+
+    app.register_error_handler(HTTPException, as_json)
+
+
+_json_answers_only()
+
+
 def _body(request, limit: int) -> bytes:
     # One byte past the limit is enough to know the body is too big, without reading all of it.
     return request.stream.read(limit + 1)
@@ -115,7 +136,8 @@ def official_api(request):
 
 @functions_framework.http
 def sweep_deadlines(request):
-    """Cloud Scheduler -> here, hourly (OIDC, checked by Cloud Run IAM): reminders, escalations, updates."""
+    """Cloud Scheduler -> here, hourly (OIDC, checked by Cloud Run IAM): finds the due cases and fans them
+    out to `sweep_case` (reminders, escalations, updates), and retries the notifications that failed."""
     from datetime import UTC, datetime
 
     from pakn import runtime
@@ -124,6 +146,22 @@ def sweep_deadlines(request):
         # The scheduler POSTs; a GET (the local stack's readiness probe) must not start a sweep.
         return {"status": "ok"}, 200
     return runtime.sweep().run(datetime.now(UTC)).model_dump(), 200
+
+
+@functions_framework.http
+def sweep_case(request):
+    """Push from the due-cases topic: one case the deadline sweep found due, swept once."""
+    from datetime import UTC, datetime
+
+    from pakn import runtime
+    from pakn.escalation.sweep import DueCase
+    from pakn.platform.push import handle_push
+
+    def handle(envelope):
+        runtime.sweep().sweep_case(envelope.payload(DueCase), datetime.now(UTC))
+
+    outcome = handle_push(request.get_data(), handle, runtime.dead_letter_publisher())
+    return outcome.body, outcome.status
 
 
 @functions_framework.http

@@ -134,6 +134,7 @@ def build_plan(inputs: Inputs) -> list[Step]:
         + _topic_steps(inputs)
         + _bucket_steps(inputs)
         + _firestore_steps(inputs)
+        + _sign_in_steps(inputs)
         + _grant_steps(inputs, before_functions=True)
         + _function_steps(inputs)
         + _grant_steps(inputs, before_functions=False)
@@ -377,6 +378,34 @@ def _firestore_steps(inputs: Inputs) -> list[Step]:
     return steps
 
 
+def _sign_in_steps(inputs: Inputs) -> list[Step]:
+    """Firebase Auth as the console signs officials in: its providers, and its domain the only one allowed
+    besides the project's Firebase domains (CONSOLE_URL's host; until it is set, only those)."""
+    from urllib.parse import urlsplit
+
+    from pakn.officials.console.settings import ConsoleSettings
+
+    console = inputs.deploy.environment_of("official_console")
+    domains = [host] if (host := urlsplit(console.get("CONSOLE_URL", "")).hostname) else []
+    providers = ConsoleSettings.model_fields["sign_in_providers"].default
+    allowed = ", ".join(domains) or "no console domain yet (set CONSOLE_URL)"
+    return [
+        Step(
+            "auth",
+            f"Firebase Auth sign-in: {', '.join(providers)}; allowed domain {allowed}",
+            (
+                "python3",
+                "-m",
+                "infra.auth_rest",
+                "sign-in",
+                f"--project={inputs.project}",
+                *(f"--provider={provider}" for provider in providers),
+                *(f"--domain={domain}" for domain in domains),
+            ),
+        )
+    ]
+
+
 def _grant_steps(inputs: Inputs, before_functions: bool) -> list[Step]:
     """Grants on functions need the functions; every other grant comes before them (a deploy fails when the
     runtime account cannot read its secrets). Subscription grants come with the subscriptions."""
@@ -446,6 +475,7 @@ def _function_steps(inputs: Inputs) -> list[Step]:
             f"--memory={function.memory}",
             f"--timeout={function.timeout_seconds}s",
             f"--min-instances={function.min_instances}",
+            *([f"--max-instances={function.max_instances}"] if function.max_instances else []),
             "--set-env-vars=" + ",".join(f"{key}={value}" for key, value in environment.items()),
         ]
         if secrets:

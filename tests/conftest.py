@@ -110,6 +110,37 @@ def storage_emulator(tmp_path_factory) -> str:
         os.environ.pop("STORAGE_EMULATOR_HOST", None)
 
 
+def _rebuild_instance() -> None:
+    """Settings and the clients built from them anew, as in a new function instance (the bucket is read
+    once per instance)."""
+    from pakn import runtime
+    from pakn.platform.settings import load_settings
+
+    load_settings.cache_clear()
+    for built in ("attachment_store", "attachment_keeper", "sender", "official_console"):
+        getattr(runtime, built).cache_clear()
+
+
+@pytest.fixture
+def attachments_bucket(storage_emulator, monkeypatch):
+    """A bucket of this test's own on the Cloud Storage emulator, named in ATTACHMENTS_BUCKET for the
+    functions built after it (the keeper stores citizens' files there, the console officials', the sender
+    reads them); returns the google-cloud-storage Bucket, to look at what was stored."""
+    import uuid
+
+    from google.cloud import storage
+
+    from pakn_dev.emulators import ensure_bucket
+
+    name = f"t-{uuid.uuid4().hex[:16]}"
+    ensure_bucket(storage_emulator, name)
+    monkeypatch.setenv("ATTACHMENTS_BUCKET", name)
+    _rebuild_instance()
+    yield storage.Client().bucket(name)
+    monkeypatch.delenv("ATTACHMENTS_BUCKET")
+    _rebuild_instance()
+
+
 @pytest.fixture(scope="session")
 def sign_in(auth_emulator):
     """Returns a function that creates an Auth-emulator user with custom `claims` (none when None) and

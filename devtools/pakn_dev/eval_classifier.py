@@ -1,10 +1,15 @@
-"""`python -m pakn_dev.eval_classifier [PATH]`: the classifier against the labelled messages.
+"""`python -m pakn_dev.eval_classifier [PATH] [--split NAME]`: the classifier against the labelled messages.
 
-Prints kind, level and agency accuracy, the wrong-agency rate and the commonest confusions; exits 1 when
-a target is missed, so CI fails on a regression. Agency accuracy counts only messages whose text
-determines the agency (a non-null expected agency_id); the wrong-agency rate counts, over all messages,
-a non-null agency that differs from the expected one, which is the mistake that sends a citizen's item
-to the wrong office.
+Prints, for the dev and the test split separately (tests/data/LABELLING.md: the model is trained on
+train, calibrated on dev, and never tuned on test), the accuracy of each field, the wrong-agency rate,
+and confusion tables of kinds and of agencies. Exits 1 when the test split misses a target, so CI fails on
+a regression.
+
+- kind, level: over every message of the split (level None is right for out-of-scope items).
+- agency: over the messages whose text determines the agency (a non-null expected agency_id).
+- wrong agency: over every message, a non-null agency that differs from the expected one -- the mistake
+  that sends a citizen's item to the wrong office and starts the wrong agency's clock. None (the desk
+  triages) is never a wrong agency.
 """
 
 from __future__ import annotations
@@ -12,14 +17,21 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pakn.routing.classify import classify
+from pakn.routing.classify import Classification, classify
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "labelled_messages.jsonl"
-TARGETS = {"kind_accuracy": 0.90, "agency_accuracy": 0.90}
-MAX_WRONG_AGENCY_RATE = 0.05
+# The issue's targets, on held-out messages.
+TARGETS = {"kind_accuracy": 0.95, "level_accuracy": 0.93, "agency_accuracy": 0.97}
+MAX_WRONG_AGENCY_RATE = 0.01
+# What CI enforces on the test split: the figures reached when the split was fixed, less a margin, so a
+# regression fails while the targets above stay the goal (README reports both).
+FLOORS = {"kind_accuracy": 0.90, "level_accuracy": 0.88, "agency_accuracy": 0.90}
+MAX_WRONG_AGENCY_FLOOR = 0.03
+KINDS = ("procedure", "conduct", "regulation", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -29,36 +41,57 @@ class Evaluation:
     level_accuracy: float
     agency_accuracy: float  # over messages whose text determines the agency
     wrong_agency_rate: float  # over all messages
+    determined: int
     confusions: Counter[str]
+    kind_table: Counter[tuple[str, str]]
+    agency_table: Counter[tuple[str, str]]
 
-    def failures(self) -> list[str]:
+    def failures(
+        self, floors: dict[str, float] = FLOORS, max_wrong: float = MAX_WRONG_AGENCY_FLOOR
+    ) -> list[str]:
         failed = [
             f"{name} {value:.1%} < {target:.0%}"
-            for name, target in TARGETS.items()
+            for name, target in floors.items()
             if (value := getattr(self, name)) < target
         ]
-        if self.wrong_agency_rate >= MAX_WRONG_AGENCY_RATE:
-            failed.append(f"wrong_agency_rate {self.wrong_agency_rate:.1%} >= {MAX_WRONG_AGENCY_RATE:.0%}")
+        if self.wrong_agency_rate > max_wrong:
+            failed.append(f"wrong_agency_rate {self.wrong_agency_rate:.1%} > {max_wrong:.0%}")
         return failed
 
 
-def load_labelled(path: Path) -> list[dict]:
+def load_labelled(path: Path, split: str | None = None) -> list[dict]:
     with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        rows = [json.loads(line) for line in lines if line.strip()]
+    return [row for row in rows if split is None or row.get("split") == split]
 
 
-def evaluate(messages: list[dict]) -> Evaluation:
+def _agency_group(agency_id: str | None) -> str:
+    """Agencies for the confusion table: departments by id, communes as one group, none as '-'."""
+    if agency_id is None:
+        return "-"
+    return "commune" if agency_id.startswith("xa-") else agency_id
+
+
+def evaluate(messages: list[dict], classifier: Callable[[str], Classification] = classify) -> Evaluation:
     kind_right = level_right = agency_right = determined = wrong_agency = 0
     confusions: Counter[str] = Counter()
+    kind_table: Counter[tuple[str, str]] = Counter()
+    agency_table: Counter[tuple[str, str]] = Counter()
     for message in messages:
-        result = classify(message["text"])
+        result = classifier(message["text"])
         kind_right += result.kind == message["kind"]
         level_right += result.level == message["level"]
+        kind_table[(message["kind"], result.kind)] += 1
         if message["agency_id"] is not None:
             determined += 1
             agency_right += result.agency_id == message["agency_id"]
         if result.agency_id is not None and result.agency_id != message["agency_id"]:
             wrong_agency += 1
+        expected_group, got_group = _agency_group(message["agency_id"]), _agency_group(result.agency_id)
+        if expected_group == got_group == "commune" and message["agency_id"] != result.agency_id:
+            got_group = "other commune"
+        if expected_group != "-" or got_group != "-":
+            agency_table[(expected_group, got_group)] += 1
         if result.kind != message["kind"]:
             confusions[f"kind {message['kind']} -> {result.kind}"] += 1
         if result.level != message["level"]:
@@ -68,32 +101,65 @@ def evaluate(messages: list[dict]) -> Evaluation:
     total = len(messages)
     return Evaluation(
         total=total,
-        kind_accuracy=kind_right / total,
-        level_accuracy=level_right / total,
+        kind_accuracy=kind_right / total if total else 1.0,
+        level_accuracy=level_right / total if total else 1.0,
         agency_accuracy=agency_right / determined if determined else 1.0,
-        wrong_agency_rate=wrong_agency / total,
+        wrong_agency_rate=wrong_agency / total if total else 0.0,
+        determined=determined,
         confusions=confusions,
+        kind_table=kind_table,
+        agency_table=agency_table,
     )
+
+
+def _short(agency: str) -> str:
+    return agency.removeprefix("so-")[:12]
+
+
+def report(name: str, evaluation: Evaluation, out=print) -> None:
+    out(f"== {name} split: {evaluation.total} messages ({evaluation.determined} with a determined agency)")
+    out(f"kind accuracy       {evaluation.kind_accuracy:6.1%}  (target >= {TARGETS['kind_accuracy']:.0%})")
+    out(f"level accuracy      {evaluation.level_accuracy:6.1%}  (target >= {TARGETS['level_accuracy']:.0%})")
+    out(
+        f"agency accuracy     {evaluation.agency_accuracy:6.1%}  "
+        f"(where determined; target >= {TARGETS['agency_accuracy']:.0%})"
+    )
+    out(f"wrong-agency rate   {evaluation.wrong_agency_rate:6.1%}  (target <= {MAX_WRONG_AGENCY_RATE:.0%})")
+    out("kinds (rows expected, columns classified):")
+    out("  " + " " * 13 + "".join(f"{kind[:11]:>12s}" for kind in KINDS))
+    for expected in KINDS:
+        cells = "".join(f"{evaluation.kind_table[(expected, got)]:12d}" for got in KINDS)
+        out(f"  {expected:13s}{cells}")
+    groups = sorted({group for pair in evaluation.agency_table for group in pair} - {"-", "commune"})
+    groups = ["commune", *groups, "-"]
+    out("agencies (rows expected, columns classified; '-' none, communes as one group; off-diagonal only):")
+    for expected in groups:
+        row = {got: count for (want, got), count in evaluation.agency_table.items() if want == expected}
+        right = row.pop(expected, 0)
+        if not row:
+            continue
+        wrong = ", ".join(
+            f"{_short(got)} {count}" for got, count in sorted(row.items(), key=lambda item: -item[1])
+        )
+        out(f"  {_short(expected):13s} right {right:3d}; to {wrong}")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else DEFAULT_PATH
-    evaluation = evaluate(load_labelled(path))
-    print(f"messages            {evaluation.total}")
-    print(f"kind accuracy       {evaluation.kind_accuracy:.1%}  (target >= {TARGETS['kind_accuracy']:.0%})")
-    print(f"level accuracy      {evaluation.level_accuracy:.1%}")
-    print(
-        f"agency accuracy     {evaluation.agency_accuracy:.1%}  (where determined; target >= "
-        f"{TARGETS['agency_accuracy']:.0%})"
-    )
-    print(f"wrong-agency rate   {evaluation.wrong_agency_rate:.1%}  (target < {MAX_WRONG_AGENCY_RATE:.0%})")
-    print("commonest confusions (expected -> got):")
-    for confusion, count in evaluation.confusions.most_common(15):
-        print(f"  {count:3d}  {confusion}")
-    failures = evaluation.failures()
+    path = Path(argv[0]) if argv and not argv[0].startswith("--") else DEFAULT_PATH
+    splits = [argv[argv.index("--split") + 1]] if "--split" in argv else ["dev", "test"]
+    failures: list[str] = []
+    for split in splits:
+        messages = load_labelled(path, split)
+        if not messages:
+            continue
+        evaluation = evaluate(messages)
+        report(split, evaluation)
+        print()
+        if split == "test":
+            failures = evaluation.failures()
     for failure in failures:
-        print(f"FAIL {failure}")
+        print(f"FAIL test split: {failure}")
     return 1 if failures else 0
 
 

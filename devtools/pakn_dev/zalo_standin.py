@@ -8,7 +8,9 @@ It serves, on one address, all of Zalo's hosts' endpoints:
   -227 for more than 45, counted from the user's last interaction on the stand-in's clock) and the night
   ban (-234 from 22:00 to 06:00 Asia/Ho_Chi_Minh, when `night_ban` is on). A message may carry an image
   by `url` or by the `attachment_id` of an upload, or a file (`attachment {"type": "file", "payload":
-  {"token"}}`); an id or token the stand-in did not issue, or of the other kind, is -201. Like Zalo, it
+  {"token"}}`), or up to 5 quick-reply buttons under its text (`attachment {"type": "template", "payload":
+  {"buttons": [{title, "type": "oa.query.show", payload}]}}`, no `template_type`); an id or token the
+  stand-in did not issue, or of the other kind, is -201. Like Zalo, it
   answers HTTP 200 with a negative `error` on failure;
 - POST /v2.0/oa/upload/image and /v2.0/oa/upload/file (openapi.zalo.me), multipart field `file`: an image
   is JPEG or PNG of at most 1 MB, answered `data.attachment_id`; a file is PDF, DOC or DOCX of at most 5 MB,
@@ -110,7 +112,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from flask import Flask, Response, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from pakn.zalo.signature import signature_header
@@ -235,9 +237,35 @@ class _UserInfoPayload(_Wire):
     elements: Annotated[list[_UserInfoElement], Field(min_length=1, max_length=1)]
 
 
+class _Button(_Wire):
+    """A quick-reply button: tapping it sends `payload` back as the user's text (limits UNSURE: the ones
+    integrations agree on)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    type: Literal["oa.query.show", "oa.query.hide"]
+    payload: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class _ButtonsPayload(_Wire):
+    """Buttons under the message's text: a template payload without a `template_type`."""
+
+    buttons: Annotated[list[_Button], Field(min_length=1, max_length=5)]
+
+
+def _template_kind(payload: Any) -> str | None:
+    if isinstance(payload, dict):
+        return payload.get("template_type", "buttons" if "buttons" in payload else None)
+    return None
+
+
 class _TemplateAttachment(_Wire):
     type: Literal["template"]
-    payload: Annotated[_MediaPayload | _UserInfoPayload, Field(discriminator="template_type")]
+    payload: Annotated[
+        Annotated[_MediaPayload, Tag("media")]
+        | Annotated[_UserInfoPayload, Tag("request_user_info")]
+        | Annotated[_ButtonsPayload, Tag("buttons")],
+        Discriminator(_template_kind),
+    ]
 
 
 class _FilePayload(_Wire):
@@ -261,6 +289,8 @@ class _Message(_Wire):
             raise ValueError("a file message carries no text")
         if self.text is not None and isinstance(getattr(self.attachment, "payload", None), _UserInfoPayload):
             raise ValueError("a request_user_info message carries no text")
+        if self.text is None and isinstance(getattr(self.attachment, "payload", None), _ButtonsPayload):
+            raise ValueError("buttons stand under a text")
         return self
 
     def upload_reference(self) -> tuple[str, str, str] | None:

@@ -139,7 +139,10 @@ def sender():
     policy = default_policy()
     if not settings().zalo_night_ban:
         policy = policy.without_night()
-    return Sender(firestore_db(), zalo_client(), publish_outbound, policy=policy)
+    # The bucket: officials' files sent with answers are read from it and uploaded to Zalo.
+    return Sender(
+        firestore_db(), zalo_client(), publish_outbound, policy=policy, attachments=attachment_store()
+    )
 
 
 @cache
@@ -175,7 +178,10 @@ def announcer():
 def sweep():
     from pakn.escalation.sweep import Sweep
 
-    return Sweep(firestore_db(), notification_channels())
+    topic = load_topology().topic("due_cases").name
+    return Sweep(
+        firestore_db(), notification_channels(), dispatch=lambda due: publisher().publish_all(topic, due)
+    )
 
 
 @cache

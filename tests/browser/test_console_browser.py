@@ -9,6 +9,7 @@ Screenshots of the queue and the case page at 375 px and 1280 px go to build/scr
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -31,6 +32,13 @@ SHOTS = Path(
 )
 CITIZEN = "7712345678901234999"
 PASSWORD = "mat-khau-thu-1"
+# A small PDF, as an official attaches it to an answer (Zalo's upload reads the kind from its first bytes).
+ANSWER_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + bytes(range(256)) * 16 + b"\n%%EOF\n"
+
+
+@pytest.fixture
+def bucket(attachments_bucket):
+    return attachments_bucket
 
 
 @pytest.fixture
@@ -74,8 +82,8 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_an_official_finds_accepts_asks_and_answers_and_the_citizen_receives_it(
-    pipeline, console_url, auth_emulator, browser, firestore_db
+def test_an_official_finds_accepts_asks_and_answers_with_a_file_and_the_citizen_receives_it(
+    bucket, pipeline, console_url, auth_emulator, browser, firestore_db
 ):
     pipeline.file_case(
         CITIZEN, "Tôi đi làm khai sinh cho con ở phường Trúc Bạch, quận Ba Đình mà cán bộ bắt bổ sung"
@@ -117,11 +125,22 @@ def test_an_official_finds_accepts_asks_and_answers_and_the_citizen_receives_it(
     page.get_by_label("Nội dung trả lời").fill(
         "Phường đã kiểm tra: hồ sơ đủ giấy tờ. Đề nghị anh/chị đến nhận giấy khai sinh ngày 10/3."
     )
+    page.get_by_label("Tệp gửi kèm trả lời (không bắt buộc)").set_input_files(
+        {"name": "Giấy hẹn trả kết quả.pdf", "mimeType": "application/pdf", "buffer": ANSWER_PDF}
+    )
     page.get_by_role("button", name="Trả lời công dân").click()
     assert "Đã gửi trả lời tới công dân" in page.get_by_role("status").inner_text()
+    size = len(ANSWER_PDF) // 1000
+    assert page.get_by_role("link", name=f"Tệp gửi kèm: Giấy hẹn trả kết quả.pdf ({size} KB)").is_visible()
     pipeline.run()
     answers = pipeline.replies(CITIZEN)
     assert any("đến nhận giấy khai sinh ngày 10/3" in text for text in answers), answers
+    # The file, after the answer's text, byte for byte the official's (the stand-in's record of the upload).
+    assert "[file]" in answers and answers.index("[file]") > 0
+    sent = pipeline.standin.control.messages(user_id=CITIZEN, channel="cs")
+    [received] = [m["upload"] for m in sent if "upload" in m]
+    assert received["name"] == "Giấy hẹn trả kết quả.pdf" and received["kind"] == "file"
+    assert received["sha256"] == hashlib.sha256(ANSWER_PDF).hexdigest()
     pipeline.run()
     page.reload()
     assert "Đã gửi" in page.content()

@@ -16,6 +16,7 @@ from pakn_dev.zalo_events import ZaloEventFactory
 from pakn_dev.zalo_standin import StandinServer, make_app
 
 MAIN = Path(__file__).resolve().parents[2] / "functions" / "main.py"
+BA_DINH_COMPLAINT = "Tôi làm khai sinh cho con ở phường Trúc Bạch, quận Ba Đình mà cán bộ bắt bổ sung"
 
 
 @dataclass
@@ -90,6 +91,18 @@ class Pipeline:
         self.give_contact(citizen_id)
         return self.say(citizen_id, "1")
 
+    def filed_case(self, citizen_id: str, text: str = BA_DINH_COMPLAINT) -> dict:
+        """`citizen_id` files `text` through the whole conversation; returns the stored case (the database's
+        only one) once what the filing said was read. The default is a procedure at Phường Ba Đình."""
+        from google.cloud import firestore
+
+        self.file_case(citizen_id, text)
+        cases = firestore.Client(project=self.project).collection_group("cases").stream()
+        [case] = [snapshot.to_dict() for snapshot in cases]
+        self.run()
+        self.replies(citizen_id)
+        return case
+
     # --- Pub/Sub -> workers ------------------------------------------------------------------------
 
     def pull(self) -> list[Delivery]:
@@ -150,8 +163,10 @@ class Pipeline:
         return self.standin.control.messages(channel="zns", **recipient)
 
     def replies(self, citizen_id: str) -> list[str]:
+        # A message without text shows its template ([media], [request_user_info]) or its kind ([file]).
         return [
-            m.get("text") or f"[{m['attachment']['payload']['template_type']}]" for m in self.sent(citizen_id)
+            m.get("text") or f"[{m['attachment']['payload'].get('template_type') or m['attachment']['type']}]"
+            for m in self.sent(citizen_id)
         ]
 
 

@@ -19,7 +19,14 @@ from pakn_dev.zalo_events import ZaloEventFactory
 from pakn_dev.zalo_standin import StandinServer, make_app
 
 # Every push target, the webhook in front and the outbox sweep behind.
-FUNCTIONS = ("zalo_webhook", "handle_zalo_event", "send_outbound", "record_dead_letter", "sweep_outbox")
+FUNCTIONS = (
+    "zalo_webhook",
+    "handle_zalo_event",
+    "send_outbound",
+    "record_dead_letter",
+    "sweep_case",
+    "sweep_outbox",
+)
 
 
 @dataclass

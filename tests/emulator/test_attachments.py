@@ -13,14 +13,12 @@ import hashlib
 import http.server
 import re
 import threading
-import uuid
 
 import pytest
 import requests
 from console_support import OTHER_WARD, WARD, console_app, official, text_of  # noqa: F401
 
 from pakn.domain import messages
-from pakn_dev.emulators import ensure_bucket
 
 pytestmark = pytest.mark.emulator
 
@@ -33,30 +31,9 @@ PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40 + b"\xff\xd
 EIGHT_DAYS = 8 * 24 * 3600
 
 
-def forget_instance() -> None:
-    """Settings and clients built anew, as in a new function instance (the bucket is read once)."""
-    from pakn import runtime
-    from pakn.platform.settings import load_settings
-
-    load_settings.cache_clear()
-    for name in ("attachment_store", "attachment_keeper", "official_console"):
-        getattr(runtime, name).cache_clear()
-
-
 @pytest.fixture
-def bucket(storage_emulator, monkeypatch):
-    """A bucket of this test's own on the Cloud Storage emulator, named in ATTACHMENTS_BUCKET; returns the
-    google-cloud-storage Bucket, to look at what was stored."""
-    from google.cloud import storage
-
-    name = f"t-{uuid.uuid4().hex[:16]}"
-    ensure_bucket(storage_emulator, name)
-    monkeypatch.setenv("ATTACHMENTS_BUCKET", name)
-    forget_instance()
-    client = storage.Client()
-    yield client.bucket(name)
-    monkeypatch.delenv("ATTACHMENTS_BUCKET")
-    forget_instance()
+def bucket(attachments_bucket):
+    return attachments_bucket
 
 
 def stored_objects(bucket) -> list:

@@ -28,12 +28,8 @@ ANSWER = "Phường đã kiểm tra hồ sơ và hướng dẫn lại cán bộ 
 
 
 def file_case(pipeline, firestore_db) -> dict:
-    pipeline.file_case(
-        CITIZEN, "Tôi làm khai sinh cho con ở phường Trúc Bạch, quận Ba Đình mà cán bộ bắt bổ sung"
-    )
-    [case] = [s.to_dict() for s in firestore_db.collection_group("cases").stream()]
+    case = pipeline.filed_case(CITIZEN)
     assert case["agency_id"] == WARD
-    pipeline.replies(CITIZEN)  # what the filing said is read
     return case
 
 
@@ -199,9 +195,11 @@ def test_an_answer_made_at_23_00_leaves_at_06_00(pipeline, firestore_db):
     assert key in published
     standin.set_clock(morning.isoformat())
     sender_at(morning).deliver(key)
-    assert pipeline.replies(CITIZEN) == [
-        messages.text("answer", code=case["tracking_code"], agency="Phường Ba Đình", text=ANSWER)
-    ]
+    answer_text, rating_question = pipeline.replies(CITIZEN)
+    assert answer_text == messages.text(
+        "answer", code=case["tracking_code"], agency="Phường Ba Đình", text=ANSWER
+    )
+    assert rating_question.startswith("Anh/chị có hài lòng")  # the same delivery asks for a rating
     assert delivery(firestore_db, key)["state"] == "sent"
     standin.real_clock()
     standin.night_ban(False)
@@ -212,9 +210,10 @@ def test_a_long_answer_arrives_whole_in_order_cut_after_sentences(pipeline, fire
     long_answer = " ".join(f"Mục {n}: phường đã rà soát hồ sơ và trả lời nội dung số {n}." for n in range(90))
     answer(case, long_answer)
     pipeline.run()
-    replies = pipeline.replies(CITIZEN)
+    *replies, rating_question = pipeline.replies(CITIZEN)
     whole = messages.text("answer", code=case["tracking_code"], agency="Phường Ba Đình", text=long_answer)
     assert len(replies) > 2 and replies == split_text(whole)
+    assert rating_question.startswith("Anh/chị có hài lòng")  # after the whole answer, in its delivery
     assert all(len(reply) <= 2000 and reply.endswith(".") for reply in replies)
 
 
@@ -233,3 +232,12 @@ def test_the_citizen_is_told_when_the_agency_accepts_extends_and_transfers(pipel
     assert extended.startswith(f"Thời hạn trả lời phản ánh {code} được gia hạn đến ngày ")
     assert extended.endswith("Lý do: Cần xác minh với Sở Tư pháp")
     assert "Sở Tư pháp" in transferred and "Lý do: Thuộc thẩm quyền của Sở" in transferred
+
+
+def test_the_filing_confirmation_is_among_what_the_case_shows_its_citizen_was_sent(pipeline, firestore_db):
+    from pakn.delivery.history import deliveries_of_case
+
+    case = file_case(pipeline, firestore_db)
+    shown = deliveries_of_case(firestore_db, case["case_id"], CITIZEN)
+    sent = [message.text for delivery in shown for message in delivery.messages if delivery.state == "sent"]
+    assert any(f"Mã tra cứu: {case['tracking_code']}" in text for text in sent)

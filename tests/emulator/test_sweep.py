@@ -8,6 +8,7 @@ The rules are the test's own; the calendar is the shipped one (Tết 2026, the 2
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from pakn.deadlines.workdays import VIETNAM_TZ, default_calendar
 from pakn.domain import messages
 from pakn.domain.vocabulary import ContactDetails
 from pakn.escalation.notify import EmailChannel, ZaloChannel
-from pakn.escalation.sweep import Sweep
+from pakn.escalation.sweep import DueCase, Sweep
 from pakn.platform import firestore_paths
 from pakn_dev.processes import free_port
 from pakn_dev.smtp_standin import SmtpStandin
@@ -325,6 +326,42 @@ def test_two_sweeps_at_once_send_each_notification_exactly_once(harness, firesto
     assert sorted(to for to, _ in harness.zalo()) == [f"66{n:017d}" for n in range(6)]
     assert len(harness.notifications()) == 12
     assert {n["state"] for n in harness.notifications()} == {"sent"}
+
+
+def test_fanned_out_each_due_case_is_swept_once_however_often_it_is_dispatched(harness, firestore_db):
+    store(firestore_db, *due_and_not_due(6, 4))
+    dispatched: list[DueCase] = []
+    sweep = Sweep(firestore_db, harness.channels(), policy=POLICY, page_size=4, dispatch=dispatched.extend)
+    report = sweep.run(DUE_AT)
+    # The scheduled run only finds and hands out the due cases, in pages; it tells nobody itself.
+    assert (report.dispatched, report.cases, report.steps) == (6, 0, {})
+    assert sorted(due.case_id for due in dispatched) == [f"case-{n:05d}" for n in range(6)]
+    assert harness.emails() == [] and harness.zalo() == []
+
+    # Every case twice (a redelivery, or the next hour's run finding it not yet swept), four at a time.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(lambda due: sweep.sweep_case(due, DUE_AT), dispatched * 2))
+    assert sum(r.steps.get("escalate_lead", 0) for r in reports) == 6
+    assert sum(r.steps.get("update_citizen", 0) for r in reports) == 6
+    leads = sorted(to for to, _ in harness.emails())
+    assert leads == sorted(["lead@xa-00004.pakn.local", "lead@so-y-te.pakn.local"] * 3)
+    assert sorted(to for to, _ in harness.zalo()) == [f"66{n:017d}" for n in range(6)]
+    assert sweep.run(DUE_AT).dispatched == 0
+
+
+def test_the_scheduled_run_fans_out_through_pub_sub_to_the_sweep_case_function(pipeline, firestore_db):
+    from pakn import runtime
+
+    store(firestore_db, *due_and_not_due(3, 1))
+    for agency_id, contacts in CONTACTS.items():
+        firestore_paths.agency(firestore_db, agency_id).set({"id": agency_id, "contacts": contacts})
+    report = runtime.sweep().run(DUE_AT)
+    assert (report.dispatched, report.cases) == (3, 0)
+    statuses = pipeline.run()  # due-cases -> sweep_case, then its Zalo notifications -> the sender
+    assert statuses and set(statuses) == {200}
+    stored = [s.to_dict() for s in firestore_db.collection_group("cases").stream()]
+    swept = [c for c in stored if c["notifications"]]
+    assert len(swept) == 3 and all(c["clock"]["next_action_at"] > DUE_AT for c in swept)
 
 
 def test_an_email_that_could_not_be_sent_is_sent_by_a_later_sweep_once(harness, firestore_db):

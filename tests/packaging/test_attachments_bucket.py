@@ -1,6 +1,7 @@
 """The attachments' bucket in the deploy plan: created private in the deploy's region, its lifecycle rules
 applied on every deploy (colder storage once cases are closed, deleted after ATTACHMENT_RETENTION), and
-least-privilege access: the event worker may create and read objects on that bucket only, the console may
+least-privilege access: the event worker and the console (which stores the files officials send with
+answers) may create and read objects on that bucket only, the sender (which uploads those files to Zalo) may
 only read them, and no other function holds any Cloud Storage role."""
 
 import json
@@ -57,11 +58,16 @@ def test_only_the_worker_and_the_console_reach_the_bucket_and_only_as_far_as_the
     held = {(g.member, g.role, g.kind, g.resource) for g in storage}
     worker = f"serviceAccount:{email('pakn-handle-zalo-event', PROJECT)}"
     console = f"serviceAccount:{email('pakn-official-console', PROJECT)}"
+    sender = f"serviceAccount:{email('pakn-send-outbound', PROJECT)}"
     assert held == {
         (worker, "roles/storage.objectCreator", "bucket", BUCKET),
         (worker, "roles/storage.objectViewer", "bucket", BUCKET),
+        (console, "roles/storage.objectCreator", "bucket", BUCKET),
         (console, "roles/storage.objectViewer", "bucket", BUCKET),
+        (sender, "roles/storage.objectViewer", "bucket", BUCKET),
     }
+    # Create, never overwrite or delete: nobody holds objectAdmin or objectUser.
+    assert not {g.role for g in storage} - {"roles/storage.objectCreator", "roles/storage.objectViewer"}
     bindings = [
         s.command for s in steps if s.command[1:4] == ("storage", "buckets", "add-iam-policy-binding")
     ]
@@ -81,4 +87,5 @@ def test_the_functions_that_use_the_bucket_are_told_its_name_and_the_webhook_is_
 
     assert environment("handle_zalo_event")["ATTACHMENTS_BUCKET"] == BUCKET
     assert environment("official_console")["ATTACHMENTS_BUCKET"] == BUCKET
+    assert environment("send_outbound")["ATTACHMENTS_BUCKET"] == BUCKET
     assert "ATTACHMENTS_BUCKET" not in environment("zalo_webhook")

@@ -60,3 +60,11 @@ def test_the_officials_api_that_cannot_start_answers_a_json_500_and_logs_no_deta
     # The type and the place; not the exception's text (it may quote input).
     assert line["reason"].startswith("ConfigurationError at ")
     assert "GOOGLE_CLOUD_PROJECT" not in json.dumps(line)
+
+
+@pytest.mark.parametrize("target", ["zalo_webhook", "official_api", "sweep_outbox"])
+@pytest.mark.parametrize("path", ["/robots.txt", "/favicon.ico"])
+def test_paths_the_framework_answers_itself_get_a_json_error_not_its_html_page(unconfigured, target, path):
+    response = client(target).get(path)
+    assert response.status_code == 404 and response.is_json
+    assert response.get_json()["error"]["code"] == "not_found"

@@ -378,3 +378,40 @@ def test_field_indexes_are_patched_only_when_they_differ():
 
 def test_the_topology_used_is_the_one_declaration():
     assert load_inputs(PROJECT).topology == load_topology()
+
+
+def test_the_plan_allows_sign_in_from_the_consoles_domain_only(steps, inputs):
+    [step] = [s for s in steps if s.phase == "auth"]
+    assert step.command[:4] == ("python3", "-m", "infra.auth_rest", "sign-in")
+    assert "--provider=password" in step.command
+    # No CONSOLE_URL in the shipped configuration: no domain yet, and the summary says so.
+    assert not any(arg.startswith("--domain=") for arg in step.command)
+    assert "set CONSOLE_URL" in step.summary
+    assert "identitytoolkit.googleapis.com" in inputs.deploy.apis
+
+
+def test_sign_in_is_configured_once_and_only_for_the_consoles_domain():
+    from infra.auth_rest import configure_sign_in
+
+    live = {"signIn": {"email": {"enabled": False}}, "authorizedDomains": ["localhost", "p.firebaseapp.com"]}
+    calls = []
+
+    def call(method, url, body):
+        calls.append((method, body))
+        if method == "PATCH":
+            live.update(body)
+        return 200, live
+
+    said = configure_sign_in("p", ["password"], ["pakn.hanoi.gov.vn"], call)
+    assert "pakn.hanoi.gov.vn" in said
+    method, body = calls[-1]
+    assert method == "PATCH" and body["signIn"]["email"] == {"enabled": True, "passwordRequired": True}
+    # localhost, which a new project allows, is gone.
+    assert body["authorizedDomains"] == ["p.firebaseapp.com", "p.web.app", "pakn.hanoi.gov.vn"]
+    calls.clear()
+    assert (
+        configure_sign_in("p", ["password"], ["pakn.hanoi.gov.vn"], call) == "sign-in configuration unchanged"
+    )
+    assert [method for method, _ in calls] == ["GET"]
+    with pytest.raises(ValueError):
+        configure_sign_in("p", ["google"], [], call)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from standin_app import APP_ID, FIRST_REFRESH, SECRET
+from standin_app import APP_ID, FIRST_REFRESH, SECRET, ProcessTokens
 
 from pakn.delivery import sender
 from pakn.zalo import client as zalo_client
@@ -25,27 +25,6 @@ from pakn.zalo.client import (
 from pakn_dev.zalo_standin import StandinServer, make_app
 
 IMAGE = "https://example.invalid/anh.png"
-
-
-class ProcessTokens:
-    """A TokenStore kept in this process; `refresh` is the client's own OAuth call."""
-
-    def __init__(self, refresh_token: str):
-        self.refresh_token = refresh_token
-        self.access_token: str | None = None
-        self.refresh = None
-        self.waits: list[float | None] = []
-
-    def current(self, wait: float | None = None) -> str:
-        self.waits.append(wait)
-        if self.access_token is None:
-            pair = self.refresh(self.refresh_token)
-            self.access_token, self.refresh_token = pair.access_token, pair.refresh_token
-        return self.access_token
-
-    def invalidate(self, token: str) -> None:
-        if token == self.access_token:
-            self.access_token = None
 
 
 @pytest.fixture

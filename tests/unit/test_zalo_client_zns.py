@@ -11,7 +11,7 @@ import json
 
 import pytest
 from flask import Flask, jsonify, request
-from standin_app import APP_ID, FIRST_REFRESH, SECRET
+from standin_app import APP_ID, FIRST_REFRESH, SECRET, ProcessTokens
 
 from pakn.zalo.client import (
     ZaloClient,
@@ -34,25 +34,6 @@ PHONE = "84987654321"
 DATA = {"code": "HN-4K7Q2M", "agency": "Phường Ba Đình", "date": "03/03/2025"}
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-
-
-class ProcessTokens:
-    """A TokenStore kept in this process; `refresh` is the client's own OAuth call."""
-
-    def __init__(self, refresh_token: str):
-        self.refresh_token = refresh_token
-        self.access_token: str | None = None
-        self.refresh = None
-
-    def current(self, wait: float | None = None) -> str:
-        if self.access_token is None:
-            pair = self.refresh(self.refresh_token)
-            self.access_token, self.refresh_token = pair.access_token, pair.refresh_token
-        return self.access_token
-
-    def invalidate(self, token: str) -> None:
-        if token == self.access_token:
-            self.access_token = None
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""`pakn chat`: type as a citizen. Each line becomes a signed Zalo event posted to the local webhook, and
-what the OA sends (recorded by the Zalo stand-in) is printed as the citizen would see it: the replies to
+"""`pakn chat`: type as a citizen. Each line becomes a Zalo event that the Zalo stand-in takes as Zalo would
+(the citizen's interaction recorded, for its 7-day window) and posts, signed, to the local webhook; what the
+OA sends (recorded by the Zalo stand-in) is printed as the citizen would see it: the replies to
 what was typed, and, as they arrive, whatever else the OA pushes (an official's answer or question, a
 deadline notice), printed above the prompt without disturbing what is being typed."""
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 HELP = """Type a message and press Enter. Also:
-  /photo URL            send a photo        /file URL NAME     send a file
+  /photo PATH|URL       send a photo        /file PATH|URL [NAME]  send a file
   /location LAT LON     share a location    /follow            follow the OA
   /info NAME | PHONE | ADDRESS              answer Zalo's contact-details form
   /quit                 leave"""
@@ -66,7 +67,7 @@ def run(args) -> int:
     inbox = Inbox(lambda since: _messages(info.zalo_url, citizen_id, since), seen, every=args.poll)
     inbox.start()
     try:
-        return _converse(inbox, zalo, citizen_id, info.webhook_url, args.wait)
+        return _converse(inbox, zalo, citizen_id, info, args.wait)
     except KeyboardInterrupt:  # Ctrl-C while waiting for replies
         print()
         return 0
@@ -74,8 +75,12 @@ def run(args) -> int:
         inbox.stop()
 
 
-def _converse(inbox: Inbox, zalo, citizen_id: str, webhook_url: str, wait: float) -> int:
+def _converse(inbox: Inbox, zalo, citizen_id: str, info, wait: float) -> int:
     import requests
+
+    zalo_url = info.zalo_url
+    # Zalo posts each event, signed, to the stack's webhook.
+    forward = {"webhook_url": info.webhook_url, "oa_secret_key": info.zalo_oa_secret_key}
 
     while True:
         try:
@@ -87,32 +92,42 @@ def _converse(inbox: Inbox, zalo, citizen_id: str, webhook_url: str, wait: float
             continue
         if line == "/quit":
             return 0
-        event = _event_for(zalo, citizen_id, line)
-        if event is None:
-            print(HELP)
-            continue
-        body, headers = zalo.signed(event)
         try:
-            response = requests.post(webhook_url, data=body, headers=headers, timeout=5)
+            event = _event_for(zalo, citizen_id, line, lambda path: _upload(zalo_url, path))
+            if event is None:
+                print(HELP)
+                continue
+            response = requests.post(
+                f"{zalo_url}/_standin/user_event", json={"event": event, **forward}, timeout=10
+            )
         except requests.ConnectionError:
-            print("The webhook does not answer: is `make dev` still running?", file=sys.stderr)
+            print("The Zalo stand-in does not answer: is `make dev` still running?", file=sys.stderr)
             return 1
-        if response.status_code != 200:
-            print(f"  (webhook answered {response.status_code}: {response.text.strip()})")
+        status = response.json().get("webhook_status") if response.status_code == 200 else None
+        if status != 200:
+            print(f"  (the webhook answered {status or response.status_code}: {response.text.strip()[:200]})")
             continue
         if not inbox.settle(wait):
             print("  (no reply yet: see .pakn-dev/logs/ for what the functions did)")
 
 
-def _event_for(zalo, citizen_id: str, line: str) -> dict | None:
+def _event_for(zalo, citizen_id: str, line: str, upload: Callable[[Path], str]) -> dict | None:
+    """The event for one typed line; a local file named by /photo or /file is put on the stand-in first
+    (Zalo's CDN for it, whose URL expires after 7 days like Zalo's)."""
     if not line.startswith("/"):
         return zalo.text(citizen_id, line)
     command, _, rest = line.partition(" ")
     parts = rest.split()
+
+    def located(where: str) -> str:
+        path = Path(where).expanduser()
+        return upload(path) if path.is_file() else where
+
     if command == "/photo" and parts:
-        return zalo.image(citizen_id, parts[0])
-    if command == "/file" and len(parts) >= 2:
-        return zalo.file(citizen_id, parts[0], " ".join(parts[1:]))
+        return zalo.image(citizen_id, located(parts[0]))
+    if command == "/file" and parts:
+        name = " ".join(parts[1:]) or Path(parts[0]).name
+        return zalo.file(citizen_id, located(parts[0]), name)
     if command == "/location" and len(parts) == 2:
         try:
             return zalo.location(citizen_id, float(parts[0]), float(parts[1]))
@@ -125,6 +140,23 @@ def _event_for(zalo, citizen_id: str, line: str) -> dict | None:
         if len(fields) == 3:
             return zalo.submit_info(citizen_id, *fields)
     return None
+
+
+def _upload(zalo_url: str, path: Path) -> str:
+    import mimetypes
+
+    import requests
+
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    response = requests.post(
+        f"{zalo_url}/_standin/media",
+        params={"name": path.name},
+        data=path.read_bytes(),
+        headers={"Content-Type": content_type},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["url"]
 
 
 def _messages(zalo_url: str, citizen_id: str, since: int) -> list[dict]:
@@ -281,6 +313,10 @@ def render_sent(record: dict) -> str:
     if record.get("channel") == "zns":
         values = ", ".join(f"{name}={value}" for name, value in record["template_data"].items())
         return f"OA:  [ZNS {record['template_id']}: {values}]"
+    upload = record.get("upload")
+    if upload is not None:
+        # A file or image uploaded first (an official's document sent with an answer): Zalo shows its name.
+        return f"OA:  [{upload['kind']} {upload['name']}, {upload['size']} bytes]"
     return render(record["body"]["message"])
 
 
@@ -295,5 +331,10 @@ def render(message: dict) -> str:
             f"OA:  [Form: {element.get('title')} — {element.get('subtitle')}]\n"
             "     (answer with /info NAME | PHONE | ADDRESS)"
         )
+    if "buttons" in payload:
+        # A tap sends the button's payload as the citizen's message: typing it does the same.
+        text = "\n".join(f"OA:  {line}" if line else "" for line in message.get("text", "").splitlines())
+        buttons = "\n".join(f"     [{b['title']}]  (tap: type {b['payload']})" for b in payload["buttons"])
+        return f"{text}\n{buttons}"
     caption = f" {message['text']}" if message.get("text") else ""
     return f"OA:  [image {element.get('url')}]{caption}"

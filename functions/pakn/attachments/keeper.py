@@ -160,13 +160,18 @@ def object_name(event_id: str, index: int, media: Media) -> str:
 def safe_name(media: Media) -> str:
     """The file's name in letters, digits, dots and dashes (Vietnamese folded), at most NAME_CHARS
     characters with its extension kept; the media type when nothing is left."""
-    raw = media.name or PurePosixPath(urlparse(media.url).path).name
+    return safe_file_name(media.name or PurePosixPath(urlparse(media.url).path).name, media.type)
+
+
+def safe_file_name(raw: str, fallback: str) -> str:
+    """`raw` in letters, digits, dots and dashes (Vietnamese folded), at most NAME_CHARS characters with its
+    extension kept; `fallback` when nothing is left. (Object names: officials' files use it too.)"""
     name = _safe(raw)
     if len(name) > NAME_CHARS:
         stem, dot, extension = name.rpartition(".")
         extension = extension[:10] if dot and stem else ""
         name = name[: NAME_CHARS - len(extension) - 1].rstrip("-.") + (f".{extension}" if extension else "")
-    return name or media.type
+    return name or fallback
 
 
 def _safe(text: str) -> str:

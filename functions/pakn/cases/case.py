@@ -23,7 +23,7 @@ from pakn.deadlines.workdays import day_written as _date
 from pakn.delivery.outbox import TEXT_LIMIT, Notice
 from pakn.domain import messages
 from pakn.domain.errors import PaknError
-from pakn.domain.vocabulary import ContactDetails, Kind, Language, Level, Location, Media
+from pakn.domain.vocabulary import ContactDetails, Kind, Language, Level, Location, Media, OfficialFile
 from pakn.platform.unit_of_work import UnitOfWork
 from pakn.zalo.phone import zns_phone
 
@@ -35,6 +35,12 @@ CaseStatus = Literal["open", "answered", "closed"]
 OfficialAction = Literal[
     "accept", "answer", "transfer", "extend", "request_info", "resume", "reject", "note", "mark_duplicate"
 ]
+# What the citizen does to an answered case from the conversation: rates the answer, or does not accept it
+# (the case reopens). Kept in the same history as the officials' actions, `by="citizen"`.
+CitizenAction = Literal["rate", "object"]
+HistoryAction = Literal[OfficialAction, CitizenAction]
+# The scores of a rating, 1 (not satisfied at all) to 5 (very satisfied).
+RATING_SCORES = range(1, 6)
 # Decree 20/2008 Art. 9's grounds for not handling an item (the officials' console offers these).
 RejectionGround = Literal["not_pakn", "anonymous", "already_answered", "outside_authority"]
 
@@ -63,11 +69,31 @@ class CitizenInformation(_Stored):
     at: datetime
 
 
+class Rating(_Stored):
+    """The citizen's rating of one answer (the one given at `answered_at`, by `agency_id`): the agency's
+    statistics count it. A later rating of the same answer replaces it."""
+
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
+    at: datetime
+    agency_id: str
+    answered_at: datetime
+
+
+class Objection(_Stored):
+    """The citizen did not accept the answer `agency_id` gave at `answered_at`: the case reopened."""
+
+    text: str | None = None
+    at: datetime
+    agency_id: str
+    answered_at: datetime
+
+
 class HistoryEntry(_Stored):
     """One action on the case. `request_id` is the client's: with the case and the action it is the natural
     key, so a retried request finds its entry instead of acting again."""
 
-    action: OfficialAction
+    action: HistoryAction
     request_id: str
     at: datetime
     by: str
@@ -139,6 +165,12 @@ class Transition:
     # The citizen's conversation: True when the case now waits for their answer, False when it no
     # longer does, None when unchanged.
     awaiting_citizen: bool | None = None
+    # A file the citizen must receive after the message (the answer's attached document), if any.
+    citizen_file: OfficialFile | None = None
+    # The move answers the citizen, who is asked to rate the answer (pakn.cases.rating): the delivery ends
+    # with the rating buttons, and the conversation reads their next replies about the case as a rating,
+    # an objection or more for the case.
+    invites_rating: bool = False
 
     def with_request_digest(self, digest: str) -> Transition:
         """The same move, its history entry fingerprinted with the request that asked for it."""
@@ -174,9 +206,15 @@ class Case(_Stored):
     answer_text: str | None = None
     answered_at: datetime | None = None
     answered_by: str | None = None
+    # The file the official sent with the answer (our copy in Cloud Storage), if any.
+    answer_attachment: OfficialFile | None = None
     extension_reason: str | None = None
     # What the citizen writes in, and is written to in (the officials read the original text).
     language: Language = "vi"
+    # The citizen's ratings, one per answer (the latest replaces an earlier one of the same answer), and
+    # each time they did not accept an answer, oldest first.
+    ratings: list[Rating] = Field(default_factory=list)
+    objections: list[Objection] = Field(default_factory=list)
 
     # --- filing and the citizen -------------------------------------------------------------------
 
@@ -248,9 +286,80 @@ class Case(_Stored):
         )
         return Transition(case, entry)
 
+    def rate(self, score: int, comment: str | None, at: datetime, event_id: str) -> Transition:
+        """The citizen rates the answer (1 to 5, with an optional comment). A later rating of the same
+        answer replaces the earlier one: the citizen may change their mind, and a comment sent after the
+        score comes as a second rating with both."""
+        request_id = f"citizen:{event_id}"
+        done = self.entry("rate", request_id)
+        if done is not None:
+            return Transition(self, done)
+        if self.status != "answered" or self.answered_at is None:
+            raise IllegalTransition("not_answered", f"the case is {self.status}, not answered")
+        if score not in RATING_SCORES:
+            raise IllegalTransition("invalid_score", "a rating is 1 to 5")
+        comment = (comment or "").strip() or None
+        rating = Rating(
+            score=score, comment=comment, at=at, agency_id=self.agency_id, answered_at=self.answered_at
+        )
+        detail = f"{score}/5" + (f" · {comment}" if comment else "")
+        entry = HistoryEntry(
+            action="rate", request_id=request_id, at=at, by="citizen", agency_id=self.agency_id, detail=detail
+        )
+        earlier = [r for r in self.ratings if r.answered_at != self.answered_at]
+        return Transition(self._with(entry, ratings=[*earlier, rating]), entry)
+
+    def object_to_answer(
+        self,
+        text: str | None,
+        at: datetime,
+        event_id: str,
+        office: AgencyRef,
+        policy: DeadlinePolicy | None = None,
+    ) -> Transition:
+        """The citizen does not accept the answer, within `objection_working_days` of it: the case opens
+        again with a new clock at the agency that answered, which owes a new answer. From the second
+        objection on, the case goes to `office` (the city Office's desk), which must accept or forward it."""
+        request_id = f"citizen:{event_id}"
+        done = self.entry("object", request_id)
+        if done is not None:
+            return Transition(self, done)
+        if self.status != "answered" or self.answered_at is None:
+            raise IllegalTransition("not_answered", f"the case is {self.status}, not answered")
+        policy = policy or deadlines.default_policy()
+        if at > policy.objection_until(self.answered_at):
+            raise IllegalTransition("objection_too_late", "the time to object to this answer has passed")
+        to = office if self.objections else AgencyRef(id=self.agency_id, name=self.agency_name)
+        moving = to.id != self.agency_id
+        level = (to.level or self.level) if moving else self.level
+        text = (text or "").strip() or None
+        objection = Objection(text=text, at=at, agency_id=self.agency_id, answered_at=self.answered_at)
+        entry = HistoryEntry(
+            action="object",
+            request_id=request_id,
+            at=at,
+            by="citizen",
+            agency_id=self.agency_id,
+            to_agency_id=to.id if moving else None,
+            detail=text,
+        )
+        clock = deadlines.reopen(
+            self.clock, to.id, at, stage="accept" if moving else "answer", level=level, policy=policy
+        )
+        case = self._with(
+            entry,
+            status="open",
+            clock=clock,
+            agency_id=to.id,
+            agency_name=to.name,
+            level=level,
+            objections=[*self.objections, objection],
+        )
+        return Transition(case, entry)
+
     # --- officials' actions -----------------------------------------------------------------------
 
-    def entry(self, action: OfficialAction, request_id: str) -> HistoryEntry | None:
+    def entry(self, action: HistoryAction, request_id: str) -> HistoryEntry | None:
         """The entry of an action already taken under this request id, if any."""
         return next((e for e in self.history if e.action == action and e.request_id == request_id), None)
 
@@ -268,8 +377,11 @@ class Case(_Stored):
         )
         return Transition(case, entry, citizen_message=message)
 
-    def answer(self, by: str, request_id: str, at: datetime, text: str) -> Transition:
-        """Trả lời: the agency's answer; it reaches the citizen, and the clocks stop."""
+    def answer(
+        self, by: str, request_id: str, at: datetime, text: str, attachment: OfficialFile | None = None
+    ) -> Transition:
+        """Trả lời: the agency's answer, with the file the official attached, if any; it reaches the
+        citizen (the file after the text), and the clocks stop."""
         self._require_open()
         message = messages.text(
             "answer", self.language, code=self.tracking_code, agency=self.agency_name, text=text
@@ -282,9 +394,12 @@ class Case(_Stored):
             answer_text=text,
             answered_at=at,
             answered_by=by,
+            answer_attachment=attachment,
         )
         notice = case.notice("answer_ready", date=_date(at))
-        return Transition(case, entry, citizen_message=message, notice=notice)
+        return Transition(
+            case, entry, citizen_message=message, notice=notice, citizen_file=attachment, invites_rating=True
+        )
 
     def transfer(
         self,
@@ -485,9 +600,10 @@ class Case(_Stored):
 
 class Announcer(Protocol):
     """Tells an agency's officials at once of a case arriving there (pakn.escalation.announce), recording
-    the notifications in the unit of work that files or moves the case, and returns the case listing them."""
+    the notifications in the unit of work that files or moves the case, and returns the case listing them.
+    `reopened`: the case comes back because the citizen did not accept its answer."""
 
-    def announce(self, uow: UnitOfWork, case: Case, at: datetime) -> Case: ...
+    def announce(self, uow: UnitOfWork, case: Case, at: datetime, *, reopened: bool = False) -> Case: ...
 
 
 def _fitted(language: Language, key: str, field_name: str, **values: str) -> str:

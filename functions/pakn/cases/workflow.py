@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import get_args
 
+from pakn.cases import rating
 from pakn.cases.case import (
     AgencyRef,
     Announcer,
@@ -39,11 +40,12 @@ from pakn.cases.case import (
     Transition,
 )
 from pakn.cases.store import CaseStore
-from pakn.citizens.state import AwaitingInfo
+from pakn.citizens.state import AfterAnswer, AwaitingInfo
 from pakn.citizens.store import CitizenStore
 from pakn.deadlines import clock as deadlines
-from pakn.delivery.outbox import Delivery, OutboundRequest, queue, texts
+from pakn.delivery.outbox import Delivery, OutboundRequest, file_message, queue, texts
 from pakn.domain.errors import InvalidInput
+from pakn.domain.vocabulary import OfficialFile
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork, in_transaction
 from pakn.routing.registry import load_registry
@@ -57,6 +59,9 @@ class Actor:
 
     uid: str
     agency_id: str
+    # The city Office's triage desk acts on any agency's case (route the unrouted, move what bounced); every
+    # other official on their own agency's only.
+    any_agency: bool = False
 
 
 class CaseNotFound(InvalidInput):
@@ -101,6 +106,9 @@ class Workflow:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._policy = policy
 
+    def _deadline_policy(self) -> deadlines.DeadlinePolicy:
+        return self._policy or deadlines.default_policy()
+
     # --- reading ----------------------------------------------------------------------------------
 
     def cases(self, actor: Actor, status: CaseStatus | None, limit: int) -> list[Case]:
@@ -125,15 +133,24 @@ class Workflow:
             params={},
         )
 
-    def answer(self, actor: Actor, case_id: str, request_id: str, text: str) -> ActionResult:
+    def answer(
+        self,
+        actor: Actor,
+        case_id: str,
+        request_id: str,
+        text: str,
+        attachment: OfficialFile | None = None,
+    ) -> ActionResult:
+        """`attachment`: a file already stored in the attachments bucket (the console stores it before
+        calling, outside the transaction); it reaches the citizen after the text. The API sends none."""
         raw_text, text = text, _required(text, "text")
         return self._act(
             actor,
             case_id,
             "answer",
             request_id,
-            lambda case, now: case.answer(actor.uid, request_id, now, text),
-            params={"text": raw_text},
+            lambda case, now: case.answer(actor.uid, request_id, now, text, attachment),
+            params=answer_params(raw_text, attachment),
         )
 
     def transfer(
@@ -208,7 +225,7 @@ class Workflow:
             if case is None:
                 raise CaseNotFound()
             done = case.entry(action, request_id)
-            if case.agency_id != actor.agency_id and not _own_entry(done, actor):
+            if case.agency_id != actor.agency_id and not actor.any_agency and not _own_entry(done, actor):
                 # Found under another agency: the same answer as no case at all.
                 raise CaseNotFound()
             if done is not None:
@@ -241,11 +258,27 @@ class Workflow:
                 self._citizens.await_information(uow, case.citizen_id, awaiting)
             elif transition.awaiting_citizen is False:
                 self._citizens.stop_awaiting(uow, case.citizen_id)
+            if transition.invites_rating:
+                after = AfterAnswer(
+                    case_id=case.case_id,
+                    agency_id=changed.agency_id,
+                    tracking_code=case.tracking_code,
+                    answered_at=now,
+                )
+                self._citizens.answered(uow, case.citizen_id, after)
             if transition.citizen_message is not None:
                 delivery = Delivery(
                     key=delivery_key,
                     citizen_id=case.citizen_id,
-                    messages=texts(transition.citizen_message),
+                    messages=[
+                        *texts(transition.citizen_message),
+                        *([file_message(transition.citizen_file)] if transition.citizen_file else []),
+                        *(
+                            [rating.prompt(changed, self._deadline_policy())]
+                            if transition.invites_rating
+                            else []
+                        ),
+                    ],
                     case_id=case_id,
                     notice=transition.notice,
                     created_at=now,
@@ -318,6 +351,22 @@ class Workflow:
 MESSAGING_ACTIONS: frozenset[OfficialAction] = frozenset(
     {"accept", "answer", "transfer", "extend", "request_info", "reject", "mark_duplicate"}
 )
+
+
+def answer_params(text: str, attachment: OfficialFile | None) -> dict[str, object]:
+    """An answer's parameters as its digest sees them. The file is there by its name, type, size and the
+    SHA-256 of its bytes, so a retry with another file is another request; an answer without one keeps the
+    parameters (and the digests) answers had before files could be sent."""
+    params: dict[str, object] = {"text": text}
+    if attachment is not None:
+        stored = attachment.stored
+        params["attachment"] = {
+            "name": attachment.name,
+            "content_type": stored.content_type,
+            "size": stored.size,
+            "sha256": stored.sha256,
+        }
+    return params
 
 
 def request_digest(action: OfficialAction, params: Mapping[str, object]) -> str:

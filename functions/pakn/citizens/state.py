@@ -83,6 +83,22 @@ class AwaitingInfo(BaseModel):
     tracking_code: str
 
 
+class AfterAnswer(BaseModel):
+    """The citizen's case answered most recently (set by the answer, pakn.cases.workflow). Within the
+    objection window (config/deadlines.json `objection_working_days` from `answered_at`) their replies
+    outside a draft are about it: a score is its rating, KHÔNG ĐỒNG Ý reopens it, other text joins it."""
+
+    case_id: str
+    agency_id: str
+    tracking_code: str
+    answered_at: datetime
+    # The score they gave, and whether their next text is the rating's comment (asked for after a score).
+    score: int | None = None
+    comment_invited: bool = False
+    # They objected and the case reopened: what they write next still joins it, and it is no longer rated.
+    objected: bool = False
+
+
 class FloodWindow(BaseModel):
     """How many messages the citizen sent since `started_at` (pakn.conversation.limits), and whether they
     were already asked to slow down in this window."""
@@ -110,6 +126,7 @@ class CitizenState(BaseModel):
     draft: Draft | None = None
     last_case: LastCase | None = None
     awaiting_info: AwaitingInfo | None = None
+    after_answer: AfterAnswer | None = None
     zalo_unreachable: Unreachable | None = None
     flood: FloodWindow | None = None
     # The language of the citizen's last message that said clearly which (pakn.conversation.language).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pakn.citizens.state import AwaitingInfo, CitizenState, Unreachable
+from pakn.citizens.state import AfterAnswer, AwaitingInfo, CitizenState, Unreachable
 from pakn.platform import firestore_paths
 from pakn.platform.unit_of_work import UnitOfWork
 
@@ -37,6 +37,11 @@ class CitizenStore:
 
     def stop_awaiting(self, uow: UnitOfWork, citizen_id: str) -> None:
         uow.set(self._ref(citizen_id), {"awaiting_info": None}, merge=True)
+
+    def answered(self, uow: UnitOfWork, citizen_id: str, after: AfterAnswer) -> None:
+        """A case of the citizen's was answered: their next replies about it are a rating, an objection or
+        more for it (the latest answer replaces an earlier one's)."""
+        uow.set(self._ref(citizen_id), {"after_answer": after.model_dump()}, merge=True)
 
     def read(self, citizen_id: str) -> CitizenState:
         """The state as it is now, outside any transaction (the sender's view of the channel)."""

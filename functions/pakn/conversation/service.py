@@ -13,8 +13,9 @@ from pakn.cases.tracking_code import new_tracking_code
 from pakn.citizens.state import CitizenState
 from pakn.citizens.store import CitizenStore
 from pakn.conversation.turn import Dependencies, take_turn
-from pakn.delivery.outbox import OutboundMessage, OutboundRequest, PublishOutbound, release
+from pakn.delivery.outbox import OutboundRequest, PublishOutbound, release
 from pakn.intake.events import CitizenEvent
+from pakn.intake.inbox import Replies
 from pakn.platform.unit_of_work import UnitOfWork
 
 
@@ -58,7 +59,7 @@ class Conversation:
         self._dependencies = dependencies
         self._new_code = new_code
 
-    def apply(self, uow: UnitOfWork, event: CitizenEvent) -> list[OutboundMessage]:
+    def apply(self, uow: UnitOfWork, event: CitizenEvent) -> Replies:
         state = self._citizens.load(uow, event.citizen_id)
         result = take_turn(state, event, _Lookups(self._cases, uow, self._new_code), self._dependencies)
         for case in result.filed:
@@ -66,11 +67,14 @@ class Conversation:
                 case = self._announcer.announce(uow, case, case.filed_at)
             self._cases.add(uow, case)
         for before, after in result.changed:
+            if self._announcer is not None and after.case_id in result.reopened:
+                # Back at an agency that had finished with it: its officials must hear at once.
+                after = self._announcer.announce(uow, after, event.occurred_at, reopened=True)
             self._cases.save(uow, before, after)
         if result.reachable_again and state.held_deliveries:
             self._release_held(uow, result.state)
         self._citizens.save(uow, result.state)
-        return result.replies
+        return Replies(result.replies, case_id=result.filed[-1].case_id if result.filed else None)
 
     def _release_held(self, uow: UnitOfWork, state: CitizenState) -> None:
         """The citizen wrote: what nothing could bring them before goes now."""

@@ -16,14 +16,14 @@ from typing import Protocol
 
 from pakn.attachments.limits import default_limits as attachment_limits
 from pakn.cases.case import AgencyRef, Case, CaseRouting, CitizenInformation, IllegalTransition
-from pakn.citizens.state import CitizenState, Draft, DraftPart, LastCase
+from pakn.citizens.state import AfterAnswer, CitizenState, Draft, DraftPart, LastCase
 from pakn.conversation.commands import Command, parse_command
 from pakn.conversation.contact import contact_problem, has_phone, is_complete, parse_typed_contact
 from pakn.conversation.language import language_of
 from pakn.conversation.limits import ConversationLimits, default_limits
 from pakn.deadlines import clock as deadlines
 from pakn.deadlines.workdays import day_written as _date
-from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage, texts
+from pakn.delivery.outbox import TEXT_LIMIT, OutboundMessage, file_message, texts
 from pakn.domain import messages
 from pakn.domain.vocabulary import ContactDetails, Language
 from pakn.intake.events import CitizenEvent
@@ -116,6 +116,8 @@ class TurnResult:
     changed: list[tuple[Case, Case]] = field(default_factory=list)
     # The citizen wrote again (anything but leaving the OA): Zalo can reach them.
     reachable_again: bool = True
+    # Cases among `changed` that the citizen reopened by not accepting their answer: their agency is told.
+    reopened: list[str] = field(default_factory=list)
 
 
 def take_turn(
@@ -218,7 +220,11 @@ class Turn:
                 self.say("how_to_start")
             return
         draft = self.state.draft
-        command = parse_command(self.event.text, confirming=bool(draft and draft.stage == "confirming"))
+        command = parse_command(
+            self.event.text,
+            confirming=bool(draft and draft.stage == "confirming"),
+            after_answer=draft is None and self.state.after_answer is not None,
+        )
         if command:
             self.command(command)
         elif draft and draft.stage == "awaiting_contact" and self.event.text and not self.event.media:
@@ -279,6 +285,8 @@ class Turn:
     # --- content ----------------------------------------------------------------------------------
 
     def content(self) -> None:
+        if self.about_the_answer():
+            return
         last = self.state.last_case
         if self.state.draft is None and last and self.event.occurred_at < last.filed_at and self.event.text:
             # Written before the citizen confirmed, delivered after: it belongs to that case, wherever it
@@ -406,6 +414,8 @@ class Turn:
 
     def command_new(self, command: Command) -> None:
         self.state.draft = None
+        # What they write next is the new item, not more for the case answered last.
+        self.state.after_answer = None
         self.say("new_draft")
 
     def command_done(self, command: Command) -> None:
@@ -436,7 +446,7 @@ class Turn:
             filed_date=_date(case.filed_at),
             due_date=_date(case.clock.overall_due_at),
         )
-        if case.answer_text is not None and case.answered_at is not None:
+        if case.status == "answered" and case.answer_text is not None and case.answered_at is not None:
             # The answer itself, whole: told by ZNS or held, the citizen may never have read it.
             answer = self.text(
                 "status_answer",
@@ -445,6 +455,125 @@ class Turn:
                 text=case.answer_text,
             )
             self.replies.extend(texts(answer))
+            if case.answer_attachment is not None:
+                # And its attached file: a ZNS carries none, so this is where such a citizen gets it.
+                self.replies.append(file_message(case.answer_attachment))
+
+    # --- after an answer: the rating, an objection, more for the case ----------------------------------
+
+    def policy(self) -> deadlines.DeadlinePolicy:
+        return self.dependencies.policy or deadlines.default_policy()
+
+    def within_objection_window(self, after: AfterAnswer) -> bool:
+        return self.event.occurred_at <= self.policy().objection_until(after.answered_at)
+
+    def answered_case(self, code: str | None) -> tuple[Case | None, str | None]:
+        """The case a rating or an objection is about, and its code: the one named (if the citizen's own),
+        else the one answered last."""
+        after = self.state.after_answer
+        if code is not None:
+            case = self.cases.by_tracking_code(code)
+            return (case if case is not None and case.citizen_id == self.state.citizen_id else None), code
+        if after is None:
+            return None, None
+        return self.cases.locate(after.agency_id, after.case_id), after.tracking_code
+
+    def about_the_answer(self) -> bool:
+        """Text outside a draft within the objection window after an answer: the comment the rating asked
+        for, or more for the case (whether answered or reopened), instead of a new draft."""
+        after = self.state.after_answer
+        text = self.event.text
+        if (
+            self.state.draft is not None
+            or after is None
+            or not text
+            or not self.within_objection_window(after)
+        ):
+            return False
+        case = self.cases.locate(after.agency_id, after.case_id)
+        if case is None:
+            return False
+        if after.comment_invited and after.score is not None and case.status == "answered":
+            try:
+                transition = case.rate(after.score, text, self.event.occurred_at, self.event.event_id)
+            except IllegalTransition:
+                return False
+            self.result.changed.append((case, transition.case))
+            after.comment_invited = False
+            self.say("rating_comment_received", code=case.tracking_code)
+            return True
+        self.result.changed.append((case, case.add_late_text(text)))
+        self.say("late_addition_answered", code=case.tracking_code)
+        return True
+
+    def not_found(self, code: str | None) -> None:
+        if code is not None:
+            self.say("status_not_found", code=code)
+        else:
+            self.content()  # the case answered last is gone: the text is what it would be without it
+
+    def command_rate(self, command: Command) -> None:
+        case, code = self.answered_case(command.code)
+        if case is None:
+            self.not_found(code)
+            return
+        try:
+            transition = case.rate(command.score, command.text, self.event.occurred_at, self.event.event_id)
+        except IllegalTransition:
+            self.say("rating_not_answered", code=case.tracking_code)
+            return
+        self.result.changed.append((case, transition.case))
+        after = self.state.after_answer
+        if after is not None and after.case_id == case.case_id:
+            after.score, after.comment_invited = command.score, command.text is None
+        if command.text:
+            self.say("rating_received_with_comment", code=case.tracking_code)
+        else:
+            self.say("rating_received", code=case.tracking_code, score=command.score)
+        until = self.policy().objection_until(case.answered_at)
+        if command.score <= 2 and self.event.occurred_at <= until:
+            self.say("rating_objection_hint", date=_date(until))
+
+    def command_object(self, command: Command) -> None:
+        case, code = self.answered_case(command.code)
+        if case is None:
+            self.not_found(code)
+            return
+        registry = self.dependencies.registry
+        office = registry.get(routing_rules().triage_agency_id)
+        try:
+            transition = case.object_to_answer(
+                command.text,
+                self.event.occurred_at,
+                self.event.event_id,
+                AgencyRef(id=office.id, name=office.name, level=office.level),
+                policy=self.dependencies.policy,
+            )
+        except IllegalTransition as refused:
+            if refused.code == "objection_too_late":
+                until = self.policy().objection_until(case.answered_at)
+                self.say("objection_too_late", code=case.tracking_code, date=_date(until))
+            elif case.status == "open":
+                self.say("objection_pending", code=case.tracking_code, date=case.due_date)
+            else:
+                self.say("objection_closed", code=case.tracking_code)
+            return
+        reopened = transition.case
+        self.result.changed.append((case, reopened))
+        self.result.reopened.append(reopened.case_id)
+        after = self.state.after_answer
+        if after is not None and after.case_id == case.case_id:
+            # What they write next still joins the case, now where it went.
+            after.agency_id, after.objected, after.comment_invited = reopened.agency_id, True, False
+        moved = reopened.agency_id != case.agency_id
+        self.say(
+            "objection_to_office" if moved else "objection_received",
+            code=reopened.tracking_code,
+            agency=reopened.agency_name,
+            date=reopened.due_date,
+        )
+        if command.text is None:
+            self.say("objection_reason_invite")
 
     def command_list(self, command: Command) -> None:
         found = self.cases.recent_of_citizen(self.state.citizen_id)

@@ -101,6 +101,9 @@ class DeadlineRules(BaseModel, extra="forbid"):
     limits: Limits
     ladder: Ladder
     citizen_update_every_days: PositiveInt
+    # Working days after an answer in which the citizen may say they do not accept it (the case reopens).
+    # A file written before the key existed gets the shipped value.
+    objection_working_days: PositiveInt = 10
 
     @classmethod
     def load(cls, path: Path = DEFAULT_RULES) -> DeadlineRules:
@@ -120,6 +123,11 @@ class DeadlinePolicy:
     def due_after(self, at: datetime, working_days: int) -> datetime:
         """The close of the day `working_days` working days after (before, if negative) `at`'s date."""
         return close_of_day(self.calendar.add_working_days(local_date(at), working_days))
+
+    def objection_until(self, answered_at: datetime) -> datetime:
+        """Until when the citizen may object to an answer given at `answered_at`: the close of the
+        `objection_working_days`-th working day after it."""
+        return self.due_after(answered_at, self.rules.objection_working_days)
 
 
 @functools.cache
@@ -210,6 +218,43 @@ def transfer(
         due_at=policy.due_after(at, policy.limits(clock.kind, level).accept),
     )
     return _scheduled(clock.model_copy(update={"level": level, "agency": agency}), policy)
+
+
+def reopen(
+    clock: CaseClock,
+    agency_id: str,
+    at: datetime,
+    *,
+    stage: Stage = "answer",
+    level: Level | None = None,
+    policy: DeadlinePolicy | None = None,
+) -> CaseClock:
+    """The citizen did not accept the answer: the answered case's clocks start again at `at`, a new round.
+
+    `agency_id` gets a fresh clock for `stage`: the agency that answered has already accepted the case and
+    owes a new answer; an agency that receives it (the city Office) must accept or forward it first. The
+    citizen's overall deadline becomes the end of that round, since the earlier one was met by the answer.
+    Waits for the citizen and the sweep's steps belong to the round that ended; the one extension stays used.
+    """
+    if clock.closed_at is None:
+        raise DeadlineError("only a closed clock can be reopened")
+    policy = policy or default_policy()
+    level = level or clock.level
+    limits = policy.limits(clock.kind, level)
+    days = limits.answer if stage == "answer" else limits.accept
+    overall = limits.answer if stage == "answer" else limits.accept + limits.answer
+    agency = AgencyClock(agency_id=agency_id, stage=stage, started_at=at, due_at=policy.due_after(at, days))
+    reopened = clock.model_copy(
+        update={
+            "level": level,
+            "agency": agency,
+            "overall_due_at": policy.due_after(at, overall),
+            "frozen_since": None,
+            "closed_at": None,
+            "citizen_update_at": waking_hours(at + timedelta(days=policy.rules.citizen_update_every_days)),
+        }
+    )
+    return _scheduled(reopened, policy)
 
 
 def accept(clock: CaseClock, at: datetime, *, policy: DeadlinePolicy | None = None) -> CaseClock:

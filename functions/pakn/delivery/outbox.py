@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pakn.domain.vocabulary import OfficialFile
 from pakn.platform import firestore_paths
 from pakn.platform.log import get_logger
 from pakn.platform.retention import Expiring
@@ -46,14 +47,65 @@ SWEEP_PAGES = 5
 CHAIN_LOOKBACK = 5
 
 
+# Zalo shows at most this many buttons under one message (UNSURE: integrations agree on 5), each title
+# on one line of a phone screen.
+MAX_BUTTONS = 5
+BUTTON_TITLE_LIMIT = 100
+BUTTON_PAYLOAD_LIMIT = 1000
+
+
+class Button(BaseModel):
+    """A quick-reply button (Zalo's `oa.query.show`): tapping it sends `payload` as the citizen's own text
+    message, so it must be something the conversation reads when typed, too."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(min_length=1, max_length=BUTTON_TITLE_LIMIT)
+    payload: str = Field(min_length=1, max_length=BUTTON_PAYLOAD_LIMIT)
+
+
 class OutboundMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["text", "image", "request_user_info"] = "text"
+    # "file": a document or photo kept in Cloud Storage (`object_name`), which the sender uploads to Zalo
+    # and sends as a file (or an image) message; the record names it, never holds its bytes.
+    # "buttons": `text` with quick-reply `buttons` under it.
+    kind: Literal["text", "image", "request_user_info", "file", "buttons"] = "text"
     text: str | None = Field(default=None, max_length=TEXT_LIMIT)
     image_url: str | None = None
     title: str | None = Field(default=None, max_length=100)
     subtitle: str | None = Field(default=None, max_length=500)
+    object_name: str | None = None
+    content_type: str | None = None
+    file_name: str | None = Field(default=None, max_length=200)
+    size: int | None = Field(default=None, ge=0)
+    buttons: list[Button] | None = Field(default=None, min_length=1, max_length=MAX_BUTTONS)
+
+    @model_validator(mode="after")
+    def _a_file_names_its_copy(self) -> OutboundMessage:
+        if self.kind == "file" and not (self.object_name and self.content_type and self.file_name):
+            raise ValueError("a file message names its stored copy, its content type and its file name")
+        return self
+
+    @model_validator(mode="after")
+    def _buttons_under_a_text(self) -> OutboundMessage:
+        if (self.kind == "buttons") != (self.buttons is not None):
+            raise ValueError("a buttons message, and only one, has buttons")
+        if self.kind == "buttons" and not self.text:
+            raise ValueError("a buttons message has a text above its buttons")
+        return self
+
+
+def file_message(attachment: OfficialFile) -> OutboundMessage:
+    """The message that sends an official's file (an answer's attached document) to the citizen."""
+    stored = attachment.stored
+    return OutboundMessage(
+        kind="file",
+        object_name=stored.object_name,
+        content_type=stored.content_type,
+        file_name=attachment.name,
+        size=stored.size,
+    )
 
 
 class Notice(BaseModel):

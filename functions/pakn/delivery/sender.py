@@ -21,6 +21,14 @@ What a push for a delivery key gets back:
   whatever nobody finished; so holding a lease never spends the subscription's delivery attempts;
 - retry (503): Zalo was unavailable. The delivery records when it may be tried again, so if Pub/Sub gives
   up (or dies) the outbox sweep still does.
+
+A file message (an official's document or photo sent with an answer) names our copy in Cloud Storage: the
+sender reads it, uploads it to Zalo (the image upload for a photo, the file upload otherwise) and sends what
+the upload returns. The upload reaches no citizen, so it may be repeated freely; only the send counts as
+the message. If the upload used up the time the lease keeps for a send, the delivery is handed on and the
+next invocation uploads again, rather than sending past the lease (where a second sender could send it
+too). A copy that is no longer in the bucket can never be sent: that message is refused like one Zalo
+refuses, and the others still go.
 """
 
 from __future__ import annotations
@@ -76,6 +84,14 @@ class DeliveryWaiting(Deferred):
     """The citizen's earlier delivery is not final: its end releases this one (replies go out in order)."""
 
 
+class StoredFileMissing(PermanentFailure):
+    """A file message's copy is not in the bucket (or no bucket is configured): it can never be sent."""
+
+
+class _UploadTookTheLease(Exception):
+    """The upload left the lease too short for the send: hand the delivery on, send nothing now."""
+
+
 def retry_delay(attempts: int) -> timedelta:
     """After the first failed attempt RETRY_FIRST, doubling each time, never more than RETRY_LONGEST."""
     return min(RETRY_LONGEST, RETRY_FIRST * 2 ** min(max(0, attempts - 1), 10))
@@ -89,7 +105,11 @@ class Sender:
         publish_outbound: PublishOutbound,
         clock=None,
         policy: DeliveryPolicy | None = None,
+        attachments=None,
     ):
+        """`attachments`: the bucket of stored files (pakn.attachments.storage.BucketStore) file messages
+        are read from; None: a file message cannot be sent (refused, as a copy that is gone)."""
+        self._attachments = attachments
         self._db = db
         self._citizens = CitizenStore(db)
         self._zalo = zalo
@@ -113,7 +133,17 @@ class Sender:
             if index > delivery.sent_count and self._clock() + ONE_SEND > delivery.lease_until:
                 return self._hand_on(ref, delivery, progress)
             try:
-                progress.sent(self._send(delivery.citizen_id, delivery.messages[index]))
+                progress.sent(
+                    self._send(
+                        delivery.citizen_id, delivery.messages[index], lease_until=delivery.lease_until
+                    )
+                )
+            except _UploadTookTheLease:
+                return self._hand_on(ref, delivery, progress)
+            except StoredFileMissing:
+                # Nothing to upload, now or later; the messages after it still go.
+                log.error("file message without its stored copy", delivery_key=delivery.key, count=index)
+                progress.refused(None)
             except ZaloNight:
                 return self._wait_for_morning(ref, delivery, progress)
             except ZaloOutsideWindow as exc:
@@ -228,14 +258,42 @@ class Sender:
 
         return claim(self._db, ref, examine)
 
-    def _send(self, citizen_id: str, message: OutboundMessage) -> str | None:
+    def _send(
+        self, citizen_id: str, message: OutboundMessage, lease_until: datetime | None = None
+    ) -> str | None:
+        if message.kind == "file":
+            return self._send_file(citizen_id, message, lease_until)
         if message.kind == "image":
             return self._zalo.send_image(citizen_id, message.image_url, message.text)
         if message.kind == "request_user_info":
             return self._zalo.send_request_user_info(
                 citizen_id, message.title, message.subtitle, message.image_url
             )
+        if message.kind == "buttons":
+            buttons = [(button.title, button.payload) for button in message.buttons]
+            return self._zalo.send_buttons(citizen_id, message.text, buttons)
         return self._zalo.send_text(citizen_id, message.text)
+
+    def _send_file(
+        self, citizen_id: str, message: OutboundMessage, lease_until: datetime | None
+    ) -> str | None:
+        """Reads the file's copy, uploads it to Zalo and sends it: a photo as an image message, anything
+        else as a file message. Logs the kind and size only, never the name (it may be personal)."""
+        found = self._attachments.read(message.object_name) if self._attachments is not None else None
+        if found is None:
+            raise StoredFileMissing("the file's stored copy is not in the bucket")
+        content = b"".join(found.chunks)
+        is_image = message.content_type.startswith("image/")
+        if is_image:
+            upload_id = self._zalo.upload_image(content, message.content_type, message.file_name)
+        else:
+            upload_id = self._zalo.upload_file(content, message.content_type, message.file_name)
+        if lease_until is not None and self._clock() + ONE_SEND > lease_until:
+            raise _UploadTookTheLease
+        log.info("file uploaded to zalo", kind="image" if is_image else "file", count=len(content))
+        if is_image:
+            return self._zalo.send_image_attachment(citizen_id, upload_id)
+        return self._zalo.send_file(citizen_id, upload_id)
 
     def _retry_later(self, ref, delivery: Delivery, progress: _Progress, code: int | None) -> None:
         now = self._clock()

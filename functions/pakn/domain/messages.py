@@ -137,6 +137,56 @@ CATALOGUE: dict[str, str] = {
         "Luật Tố cáo: gửi đơn tới Thanh tra thành phố Hà Nội."
     ),
     "late_addition": "Đã bổ sung vào phản ánh {code}.",
+    # After an answer (pakn.cases.rating): the rating asked with buttons, an objection, a later reply.
+    "rating_prompt": (
+        "Anh/chị có hài lòng với trả lời phản ánh {code} không? Xin bấm một mức đánh giá bên dưới. "
+        "Nếu chưa đồng ý với trả lời, anh/chị nhắn KHÔNG ĐỒNG Ý kèm lý do trước ngày {date}."
+    ),
+    "rating.button.5": "Rất hài lòng",
+    "rating.button.4": "Hài lòng",
+    "rating.button.3": "Bình thường",
+    "rating.button.2": "Chưa hài lòng",
+    "rating.button.1": "Không hài lòng",
+    # What a rating button sends as the citizen's message (they may type it too).
+    "rating.payload": "ĐÁNH GIÁ {code} {score}",
+    "rating_received": (
+        "Cảm ơn anh/chị đã đánh giá trả lời phản ánh {code} ({score}/5). "
+        "Anh/chị có thể nhắn thêm góp ý trong tin tiếp theo."
+    ),
+    "rating_received_with_comment": "Cảm ơn anh/chị đã đánh giá và góp ý về trả lời phản ánh {code}.",
+    "rating_objection_hint": (
+        "Nếu chưa đồng ý với trả lời, anh/chị nhắn KHÔNG ĐỒNG Ý kèm lý do trước ngày {date} "
+        "để cơ quan xem xét lại."
+    ),
+    "rating_comment_received": (
+        "Đã ghi nhận góp ý của anh/chị về trả lời phản ánh {code}. Xin cảm ơn anh/chị."
+    ),
+    "rating_not_answered": "Phản ánh {code} đang được xử lý. Anh/chị có thể đánh giá khi có trả lời.",
+    "objection_received": (
+        "Đã ghi nhận ý kiến chưa đồng ý của anh/chị. Phản ánh {code} được mở lại để {agency} xem xét, "
+        "trả lời lại trước ngày {date}."
+    ),
+    "objection_to_office": (
+        "Đã ghi nhận ý kiến chưa đồng ý của anh/chị. Phản ánh {code} được chuyển tới {agency} "
+        "để xem xét, trả lời trước ngày {date}."
+    ),
+    "objection_reason_invite": (
+        "Anh/chị có thể nhắn thêm lý do chưa đồng ý; nội dung sẽ được bổ sung vào phản ánh."
+    ),
+    "objection_too_late": (
+        "Rất tiếc, thời hạn đề nghị xem xét lại trả lời phản ánh {code} đã hết từ ngày {date}. "
+        "Nếu vấn đề chưa được giải quyết, anh/chị vui lòng gửi phản ánh mới: nhắn MỚI rồi nhắn nội dung."
+    ),
+    "objection_pending": (
+        "Phản ánh {code} đang được xem xét lại. Cơ quan sẽ trả lời anh/chị trước ngày {date}."
+    ),
+    "objection_closed": (
+        "Phản ánh {code} đã kết thúc. Nếu vấn đề chưa được giải quyết, anh/chị vui lòng gửi phản ánh mới: "
+        "nhắn MỚI rồi nhắn nội dung."
+    ),
+    "late_addition_answered": (
+        "Đã bổ sung vào phản ánh {code}. Nếu muốn gửi phản ánh mới, anh/chị nhắn MỚI."
+    ),
     "information_received": (
         "Cảm ơn anh/chị. Thông tin đã được bổ sung vào phản ánh {code}; cơ quan xử lý sẽ tiếp tục giải quyết."
     ),
@@ -221,6 +271,11 @@ CATALOGUE: dict[str, str] = {
         "[PAKN] Phản ánh mới {code} gửi tới {agency}\n"
         "Có phản ánh mới {code} cần {agency} tiếp nhận hoặc chuyển đúng cơ quan trước ngày {due}. "
         "Xem và xử lý: {link}"
+    ),
+    "official.reopened": (
+        "[PAKN] Phản ánh {code} được mở lại\n"
+        "Công dân chưa đồng ý với trả lời phản ánh {code}. Phản ánh được mở lại tại {agency}, "
+        "cần xử lý trước ngày {due}. Xem và xử lý: {link}"
     ),
     "official.stage.accept": "tiếp nhận",
     "official.stage.answer": "trả lời",
@@ -363,6 +418,45 @@ CATALOGUE_EN = {
         "Denunciations: it can be filed with the Hanoi City Inspectorate."
     ),
     "late_addition": "Added to your feedback {code}.",
+    "rating_prompt": (
+        "Are you satisfied with the answer to your feedback {code}? Please tap a rating below. If you do "
+        "not accept the answer, send DISAGREE with your reason by {date}."
+    ),
+    "rating.button.5": "Very satisfied",
+    "rating.button.4": "Satisfied",
+    "rating.button.3": "Neutral",
+    "rating.button.2": "Not quite satisfied",
+    "rating.button.1": "Not satisfied",
+    "rating.payload": "RATE {code} {score}",
+    "rating_received": (
+        "Thank you for rating the answer to your feedback {code} ({score}/5). You can add a comment in "
+        "your next message."
+    ),
+    "rating_received_with_comment": "Thank you for rating and commenting on the answer to feedback {code}.",
+    "rating_objection_hint": (
+        "If you do not accept the answer, send DISAGREE with your reason by {date} and the agency will "
+        "look at it again."
+    ),
+    "rating_comment_received": "Your comment on the answer to feedback {code} is noted. Thank you.",
+    "rating_not_answered": "Feedback {code} is being handled. You can rate it once it is answered.",
+    "objection_received": (
+        "Your disagreement is noted. Feedback {code} is reopened for {agency} to look at again and "
+        "answer by {date}."
+    ),
+    "objection_to_office": (
+        "Your disagreement is noted. Feedback {code} is passed to {agency} to look at and answer by {date}."
+    ),
+    "objection_reason_invite": "You can send your reasons; they will be added to the feedback.",
+    "objection_too_late": (
+        "Sorry, the time to ask for the answer to feedback {code} to be looked at again ended on {date}. "
+        "If the problem is not solved, please send a new feedback: send NEW, then write it."
+    ),
+    "objection_pending": "Feedback {code} is being looked at again. The agency will answer you by {date}.",
+    "objection_closed": (
+        "Feedback {code} is closed. If the problem is not solved, please send a new feedback: send NEW, "
+        "then write it."
+    ),
+    "late_addition_answered": "Added to your feedback {code}. To send a new feedback, send NEW.",
     "information_received": (
         "Thank you. Your information was added to feedback {code}; the agency will go on with it."
     ),

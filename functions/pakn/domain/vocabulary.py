@@ -49,6 +49,20 @@ class StoredCopy(_Value):
     stored_at: datetime
 
 
+class OfficialFile(_Value):
+    """A file an official sends the citizen with an answer (a PDF, a Word document or a photo), as Zalo's
+    upload takes them: its name as the official gave it (what the citizen sees in Zalo), and our copy in
+    Cloud Storage, which the sender reads and uploads to Zalo when the answer goes out."""
+
+    name: str = Field(min_length=1, max_length=200)
+    stored: StoredCopy
+
+    @property
+    def is_image(self) -> bool:
+        # Zalo takes images and documents through different uploads and messages.
+        return self.stored.content_type.startswith("image/")
+
+
 class Media(_Value):
     """A photo, file or other attachment, by Zalo's URL, which reportedly expires after about 7 days.
 

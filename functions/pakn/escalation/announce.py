@@ -43,9 +43,10 @@ class Announcer:
         self._console_url = console_url.rstrip("/") if console_url else None
         self._plan = plan or default_plan()
 
-    def announce(self, uow: UnitOfWork, case: Case, at: datetime) -> Case:
+    def announce(self, uow: UnitOfWork, case: Case, at: datetime, *, reopened: bool = False) -> Case:
         """Records in `uow` the announcement of `case` at its agency now, to be sent after the commit, and
-        returns the case with the notifications listed on it."""
+        returns the case with the notifications listed on it. `reopened`: the citizen did not accept the
+        case's answer, and `announce_reopened` says who hears."""
         directory = Directory(self._db, self._plan)
 
         def officials_of(recipient, agency_id):
@@ -57,14 +58,17 @@ class Announcer:
                 log.warning("agency contacts unreadable", agency_id=agency_id)
                 return []
 
-        notifications = self.notifications(case, at, officials_of)
+        notifications = self.notifications(case, at, officials_of, reopened=reopened)
         for notification in notifications:
             self._notifier.record(uow, notification, at)
         uow.after_commit(lambda: self._send(notifications, at))
         return case.with_notifications([NotificationOnCase(**n.on_case()) for n in notifications])
 
-    def notifications(self, case: Case, at: datetime, officials_of) -> list[Notification]:
-        """Who is told of `case` arriving at its agency at `at`, by which channel, in which words."""
+    def notifications(
+        self, case: Case, at: datetime, officials_of, *, reopened: bool = False
+    ) -> list[Notification]:
+        """Who is told of `case` arriving at its agency at `at` (or coming back to it, `reopened`), by
+        which channel, in which words."""
         link = f"{self._console_url}/phan-anh/{case.case_id}" if self._console_url else "trang quản lý PAKN"
         values = {
             "code": case.tracking_code,
@@ -75,7 +79,7 @@ class Announcer:
         # The agency and the time make a transfer back to an agency announced again, and a retry not.
         prefix = f"{case.case_id}#announce#{case.agency_id}#{at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
         found = []
-        for recipient in self._plan.announce:
+        for recipient in self._plan.announce_reopened if reopened else self._plan.announce:
             reached = addresses(
                 recipient, case.citizen_id, case.agency_id, tuple(self._notifier.channels), officials_of
             )
@@ -97,7 +101,8 @@ class Announcer:
                 )
                 for index, (role, channel, address) in enumerate(reached)
             ]
-        return found
+        # Two recipients that both fall back to the Office's desk reach the same people: tell them once.
+        return list({notification.key: notification for notification in found}.values())
 
     def _send(self, notifications: list[Notification], at: datetime) -> None:
         for notification in notifications:

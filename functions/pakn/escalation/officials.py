@@ -89,13 +89,15 @@ class EscalationPlan(BaseModel):
     steps: dict[Step, tuple[Recipient, ...]]
     # Who hears at once of a case filed with or transferred to their agency.
     announce: tuple[Recipient, ...] = ()
+    # Who hears at once of a case the citizen reopened by not accepting its answer.
+    announce_reopened: tuple[Recipient, ...] = ()
 
     @model_validator(mode="after")
     def _complete(self) -> EscalationPlan:
         missing = set(get_args(Step)) - self.steps.keys()
         if missing:
             raise ValueError(f"no recipients for steps {sorted(missing)}")
-        recipients = [*(r for rs in self.steps.values() for r in rs), *self.announce]
+        recipients = [*(r for rs in self.steps.values() for r in rs), *self.announce, *self.announce_reopened]
         unknown = {r.message for r in recipients} - messages.CATALOGUE.keys()
         if unknown:
             raise ValueError(f"unknown messages {sorted(unknown)}")

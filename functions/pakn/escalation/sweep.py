@@ -11,6 +11,12 @@ and who the officials are) what to do; it then commits together the case's `reco
 notification outbox, and the Zalo deliveries. That transaction is the claim: a
 second sweep, run again or at the same time, re-reads a clock with the steps recorded and finds nothing due.
 Sending happens after the commit (pakn.notify).
+
+In the cloud the scheduled run only finds the due cases and fans them out, one `DueCase` message each on
+the `due-cases` topic, to the `sweep_case` function (at most `max_instances` at once, topology.json), so
+5,000 cases due on one working day take minutes, not one invocation's timeout. A case dispatched twice (a
+redelivery, the next hour's run finding it still due) is claimed once: the claim is the same transaction.
+Without a dispatcher (the tests, a one-off run) the cases are swept in the run itself.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pakn.cases.case import Case, NotificationOnCase
 from pakn.cases.store import CaseStore
@@ -58,10 +64,25 @@ PAGE_SIZE = 100
 OfficialsOf = Callable[[Recipient, str], list[tuple[OfficialRole, Official]]]
 
 
+class DueCase(BaseModel):
+    """The `due-cases` payload: one case for `sweep_case` to sweep (ids only: it re-reads the case)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agency_id: str = Field(min_length=1)
+    case_id: str = Field(min_length=1)
+
+
+# Publishes the due cases found by one run (and returns when Pub/Sub has them all).
+Dispatch = Callable[[Sequence[DueCase]], object]
+
+
 class SweepReport(BaseModel):
     """What one sweep did; the HTTP entry point returns it as JSON."""
 
     cases: int = 0
+    # Due cases handed to `sweep_case` (a fanned-out run sweeps none itself).
+    dispatched: int = 0
     steps: dict[str, int] = Field(default_factory=dict)
     # Outcomes of the notifications sent, first attempts and retries: sent, retrying, failed.
     notifications: dict[str, int] = Field(default_factory=dict)
@@ -192,8 +213,10 @@ class Sweep:
         policy: DeadlinePolicy | None = None,
         plan: EscalationPlan | None = None,
         page_size: int = PAGE_SIZE,
+        dispatch: Dispatch | None = None,
     ):
         self._db = db
+        self._dispatch = dispatch
         self._cases = CaseStore(db)
         self._notifier = Notifier(db, channels)
         self._policy = policy or default_policy()
@@ -201,32 +224,70 @@ class Sweep:
         self._page_size = page_size
 
     def run(self, now: datetime) -> SweepReport:
+        """The scheduled run: retries the notifications due, then sweeps each due case, or dispatches them
+        (a page at a time) when there is a dispatcher."""
         report = SweepReport()
         outcomes = Counter(self._notifier.retry_due(now))
         steps: Counter[str] = Counter()
         directory = Directory(self._db, self._plan)
+        page: list[DueCase] = []
         for agency_id, case_id, _ in self._cases.due(now, self._page_size):
+            if self._dispatch is not None:
+                page.append(DueCase(agency_id=agency_id, case_id=case_id))
+                if len(page) == self._page_size:
+                    report.dispatched += self._dispatched(page)
+                continue
             report.cases += 1
-            try:
-                plan = self._take_steps(agency_id, case_id, now, directory)
-            except (ValidationError, DeadlineError) as exc:
-                report.unreadable += 1
-                log.exception("case clock unreadable", exc, case_id=case_id)
-                continue
-            except Exception as exc:
-                # One case (a conflict, a bad contact entry) must not stop the sweep for every case after it;
-                # this one stays due and the next sweep tries it again.
-                report.failed += 1
-                log.exception("case not swept", exc, case_id=case_id)
-                continue
-            if plan is None:
-                continue
-            steps.update(plan.steps)
-            report.unaddressed += plan.unaddressed
-            outcomes.update(plan.sent)
+            self._sweep_one(agency_id, case_id, now, directory, report, steps, outcomes)
+        if page:
+            report.dispatched += self._dispatched(page)
         report.steps, report.notifications = dict(steps), dict(outcomes)
-        log.info("sweep finished", count=report.cases, status=report.notifications)
+        log.info("sweep finished", count=report.cases or report.dispatched, status=report.notifications)
         return report
+
+    def sweep_case(self, due: DueCase, now: datetime) -> SweepReport:
+        """One dispatched case (the `sweep_case` function): claimed, planned and notified as `run` would."""
+        report = SweepReport(cases=1)
+        steps: Counter[str] = Counter()
+        outcomes: Counter[str] = Counter()
+        directory = Directory(self._db, self._plan)
+        self._sweep_one(due.agency_id, due.case_id, now, directory, report, steps, outcomes)
+        report.steps, report.notifications = dict(steps), dict(outcomes)
+        return report
+
+    def _dispatched(self, page: list[DueCase]) -> int:
+        self._dispatch(list(page))
+        count = len(page)
+        page.clear()
+        return count
+
+    def _sweep_one(
+        self,
+        agency_id: str,
+        case_id: str,
+        now: datetime,
+        directory: Directory,
+        report: SweepReport,
+        steps: Counter[str],
+        outcomes: Counter[str],
+    ) -> None:
+        try:
+            plan = self._take_steps(agency_id, case_id, now, directory)
+        except (ValidationError, DeadlineError) as exc:
+            report.unreadable += 1
+            log.exception("case clock unreadable", exc, case_id=case_id)
+            return
+        except Exception as exc:
+            # One case (a conflict, a bad contact entry) must not stop the sweep for every case after it;
+            # this one stays due and the next sweep tries it again.
+            report.failed += 1
+            log.exception("case not swept", exc, case_id=case_id)
+            return
+        if plan is None:
+            return
+        steps.update(plan.steps)
+        report.unaddressed += plan.unaddressed
+        outcomes.update(plan.sent)
 
     def _take_steps(
         self, agency_id: str, case_id: str, now: datetime, directory: Directory

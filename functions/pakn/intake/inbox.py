@@ -15,6 +15,7 @@ those in any order, and one on the citizen's document would have to hold every m
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pakn.delivery.outbox import Delivery, OutboundMessage, OutboundRequest, PublishOutbound, queue
@@ -26,8 +27,18 @@ from pakn.platform.unit_of_work import UnitOfWork, in_transaction
 
 log = get_logger("pakn.intake.inbox")
 
+
+@dataclass(frozen=True)
+class Replies:
+    """What one event makes the OA answer, in order, and the case the answer is about when the event filed
+    one (the filing's confirmation then shows on the case, among what its citizen was sent)."""
+
+    messages: Sequence[OutboundMessage]
+    case_id: str | None = None
+
+
 # Applies an event in a unit of work (its transaction) and returns the replies it causes.
-Apply = Callable[[UnitOfWork, CitizenEvent], Sequence[OutboundMessage]]
+Apply = Callable[[UnitOfWork, CitizenEvent], Replies]
 
 
 def replies_key(event_id: str) -> str:
@@ -49,14 +60,15 @@ class Inbox:
             marker = uow.get(marker_ref)
             if marker.exists:
                 return list(marker.get("delivery_keys") or [])
-            replies = list(apply(uow, event))
+            replies = apply(uow, event)
             now = self._clock()
             keys = []
-            if replies:
+            if replies.messages:
                 delivery = Delivery(
                     key=replies_key(event.event_id),
                     citizen_id=event.citizen_id,
-                    messages=replies,
+                    messages=list(replies.messages),
+                    case_id=replies.case_id,
                     created_at=now,
                 )
                 keys.append(queue(uow, delivery).key)

@@ -11,6 +11,10 @@ answered as a missing one. The agency must be one of the registry's.
     GET  /cases/{case_id}                      one case, with the citizen's details
     POST /cases/{case_id}/{action}             accept | answer | transfer | extend | request_info | resume
 
+An answer here is text only (`{"request_id", "text"}`): a file for the citizen is attached in the officials'
+console, whose answer form checks it against what Zalo's upload takes and keeps it in the attachments bucket
+before the answer is recorded (a JSON body would carry it base64-encoded, past this API's 64 KiB limit).
+
 Every answer is JSON. Every error is `{"error": {"code", "message"}}` with a stable code; no input makes a
 500, and a failure of ours is a 500 `internal_error` (503 `unavailable` when Firestore or Firebase Auth
 cannot be reached) that says nothing more, logged with the exception's type and place only.

@@ -31,6 +31,8 @@ class FunctionSpec(_Frozen):
     timeout_seconds: int = 60
     # Instances kept warm: a cold start (imports, clients) can outlast a caller's deadline.
     min_instances: int = Field(default=0, ge=0)
+    # At most this many instances (each takes one request at a time): a fan-out's bounded concurrency.
+    max_instances: int | None = Field(default=None, ge=1)
     about: str
 
     @property

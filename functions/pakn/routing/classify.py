@@ -3,17 +3,21 @@
 Kinds follow Decree 20/2008: a difficulty with an administrative procedure (`procedure`), an official's
 behaviour (`conduct`), a rule that should change (`regulation`), or nothing this channel handles
 (`out_of_scope`: flooding, rubbish, neighbours, crime, small talk). Levels: `commune`, `department`, `city`,
-or `outside` (police, tax, social insurance: central bodies the city cannot direct).
+or `outside` (police, tax, social insurance, courts, customs: central bodies the city cannot direct).
 
-It is a weighted phrase matcher over normalised text. The phrases, their weights and who handles each
-procedure are data (`pakn/data/signals.json`, `procedures.json`, `agencies.json`), so routing changes
-without a code change. Unknown beats wrong: when the text does not determine an agency, `agency_id` is
-None and the confidence is low, and the People's Committee Office triages the item by hand. An in-scope
-item whose level cannot be told is given level `city` for the same reason.
+Kind, level and department come from linear models trained on labelled messages (`pakn.routing.model`,
+weights in `pakn/data/model.json`, trained with `pakn training fit`); their features are the message's
+n-grams plus the registry's exact matches -- places (`registry.resolve_place`), agencies' names and
+aliases (`agencies.json`), procedures and who handles them (`procedures.json`), the phrase hints of
+`signals.json` -- which stay data. Which commune: the place the text names, resolved by the registry.
+Unknown beats wrong: when the text does not determine an agency, or the department model is not sure
+enough (a threshold fitted on the dev split), `agency_id` is None and the People's Committee Office
+triages the item by hand. Every decision has a calibrated probability; `confidence` is their product.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -25,31 +29,51 @@ from typing_extensions import TypedDict  # pydantic needs this one, not typing's
 
 from pakn.domain.vocabulary import ClassifiedKind, Level
 from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data
+from pakn.routing.model import Model, features, load_model
 from pakn.routing.registry import Registry, load_registry
 from pakn.routing.text import tokens, transpositions
 
-# Bump when the code's decisions change, so stored classifications can be told apart.
-CLASSIFIER_VERSION = "2026.1"
+# The files whose content decides; the version changes whenever one of them does (model or data).
+DECISION_FILES = (
+    "model.json",
+    "signals.json",
+    "procedures.json",
+    "agencies.json",
+    "abbreviations.json",
+    "units_2025.csv",
+    "units_pre2025_to_2025.csv",
+)
+# Bump the first part when the code's decisions change; the second follows the model and its data.
+CODE_VERSION = "2026.2"
+
+
+def _data_digest() -> str:
+    digest = hashlib.sha256()
+    for name in DECISION_FILES:
+        path = DATA_DIR / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:8]
+
+
+# Stored on every case (CaseRouting.classifier_version), so classifications can be told apart.
+CLASSIFIER_VERSION = f"{CODE_VERSION}+{_data_digest()}"
 
 OutsideBody = Literal["police", "tax", "social_insurance"]
 
 OUTSIDE_BODIES: tuple[str, ...] = ("police", "tax", "social_insurance")
-_STRONG, _WEAK, _NAMED, _PLACE = 2.0, 1.0, 3.0, 1.0
-# Weight of "a procedure is being talked about" that naming an agency adds to the procedure kind.
-_NAMING_IS_PROCEDURE = 1.0
 # With no evidence at all the message is most likely small talk; say so without conviction.
 _NOTHING_FOUND_CONFIDENCE = 0.3
-# Scales the kind's confidence by how the agency was found.
-_AGENCY_NAMED, _AGENCY_BY_PROCEDURE, _LEVEL_ONLY, _UNDETERMINED = 1.0, 0.9, 0.6, 0.4
-_LEVEL_PRIORITY: tuple[Level, ...] = ("outside", "department", "commune", "city")
-# The kinds that could have won instead. Procedure words are no rival to conduct or regulation: a complaint
-# about an official or a rule names the procedure it concerns.
-_RIVALS: dict[str, tuple[str, ...]] = {
-    "conduct": ("regulation", "out_of_scope"),
-    "regulation": ("conduct", "out_of_scope"),
-    "procedure": ("conduct", "regulation", "out_of_scope"),
-    "out_of_scope": ("procedure", "conduct", "regulation"),
-}
+# ... and so is a message of a few words none of which the data knows ("một việc khác", "tin số 3"): the
+# conversation then starts a draft instead of saying at once that the item belongs elsewhere.
+_FEW_WORDS = 4
+# How sure the agency is when the level is known but the text names no agency, or not one unit.
+_LEVEL_ONLY, _UNDETERMINED = 0.6, 0.4
+# How often the data's exact matches give the right department, where the level is department (measured on
+# the train and dev splits when the model was introduced: 157 of 157 named, 175 of 181 by procedure).
+_NAMED_DEPARTMENT, _DEPARTMENT_BY_PROCEDURE = 0.99, 0.96
+# Alternatives worth showing the citizen or the desk: at least this probable.
+_CANDIDATE_PROBABILITY = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +88,20 @@ class Classification:
     place_candidates: tuple[str, ...] = ()  # then, today's units it may mean (agency ids), if few
     outside_body: OutsideBody | None = None  # for level outside
     version: str = CLASSIFIER_VERSION
+    # Each decision's calibrated probability (None where it was not the model's), and the likely
+    # alternatives, most probable first, for asking the citizen when unsure.
+    kind_confidence: float | None = None
+    level_confidence: float | None = None
+    agency_confidence: float | None = None
+    kind_candidates: tuple[str, ...] = ()
+    agency_candidates: tuple[str, ...] = ()  # departments, when the level is department
 
     def as_dict(self) -> dict[str, object]:
         result = asdict(self)
         result["evidence"] = list(self.evidence)
         result["place_candidates"] = list(self.place_candidates)
+        result["kind_candidates"] = list(self.kind_candidates)
+        result["agency_candidates"] = list(self.agency_candidates)
         return result
 
 
@@ -121,11 +154,12 @@ def _by_first_word(phrases: Sequence[str]) -> dict[str, tuple[tuple[str, ...], .
 
 
 class Classifier:
-    """Built once per process from the data files; `classify()` is then pure and fast."""
+    """Built once per process from the data files and the model; `classify()` is then pure and fast."""
 
-    def __init__(self, registry: Registry, signals: dict, procedures: dict):
+    def __init__(self, registry: Registry, signals: dict, procedures: dict, model: Model | None):
+        """`model` None builds only the features (training does, before any model exists)."""
         self._registry = registry
-        self._thresholds: dict[str, float] = signals["thresholds"]
+        self._model = model
         phrases: dict[tuple[str, ...], list[_Signal]] = defaultdict(list)
 
         for kind in ("conduct", "regulation", "out_of_scope", "procedure"):
@@ -133,18 +167,15 @@ class Classifier:
                 phrases[tokens(phrase)].append(_Signal(phrase, kind=kind, kind_weight=weight))
         for procedure in procedures["procedures"]:
             handler = procedure["handled_by"]
-            for strength, key in ((_STRONG, "keywords"), (_WEAK, "weak_keywords")):
+            for strength, key in ((2.0, "keywords"), (1.0, "weak_keywords")):
                 for phrase in procedure.get(key, ()):
-                    signal = _Signal(phrase, "procedure", strength, handler, strength)
-                    phrases[tokens(phrase)].append(signal)
+                    phrases[tokens(phrase)].append(_Signal(phrase, None, 0.0, handler, strength))
         for body, entry in procedures["outside_bodies"].items():
             for alias in entry["aliases"]:
-                signal = _Signal(alias, "procedure", _NAMING_IS_PROCEDURE, body, _STRONG)
-                phrases[tokens(alias)].append(signal)
+                phrases[tokens(alias)].append(_Signal(alias, None, 0.0, body, -1.0))
         for agency in registry.agencies.values():
             for alias in agency.aliases:
-                signal = _Signal(alias, "procedure", _NAMING_IS_PROCEDURE, agency.id, _NAMED)
-                phrases[tokens(alias)].append(signal)
+                phrases[tokens(alias)].append(_Signal(alias, None, 0.0, agency.id, -1.0))
 
         self._pairs = tuple(
             _Pair(
@@ -171,54 +202,160 @@ class Classifier:
             raise ValueError(
                 f"procedures.json names unknown handlers: {sorted(unknown - set(self._route_level))}"
             )
+        departments = set(model.heads["department"].classes) if model else set()
+        if departments - set(registry.agencies):
+            raise ValueError(
+                f"the model names unknown agencies: {sorted(departments - set(registry.agencies))}"
+            )
         self._typos = _typo_corrections(
             {word for words in self._phrases for word in words} | registry.place_words()
         )
+        self._department_threshold = model.thresholds.get("department", 0.5) if model else 1.0
 
-    def classify(self, text: str) -> Classification:
-        words = tuple(self._typos.get(word, word) for word in tokens(text))
-        kind_scores: dict[str, float] = defaultdict(float)
-        route_scores: dict[str, float] = defaultdict(float)
-        kind_evidence: dict[str, list[str]] = defaultdict(list)
-        route_evidence: dict[str, list[str]] = defaultdict(list)
-        for signal in self._matches(words):
+    def signals(self, words: Sequence[str]) -> tuple[set[str], list[_Signal], dict]:
+        """The registry's and the data's exact matches in `words`, as model features ("@..."), with the
+        signals and the place they came from."""
+        extra: set[str] = set()
+        found = list(self._matches(words))
+        for signal in found:
             if signal.kind:
-                kind_scores[signal.kind] += signal.kind_weight
-                kind_evidence[signal.kind].append(signal.label)
+                extra.add(f"@sig:{signal.kind}")
             if signal.route:
-                route_scores[signal.route] += signal.route_weight
-                route_evidence[signal.route].append(signal.label)
+                level = self._route_level[signal.route]
+                if signal.route_weight < 0:  # an agency or outside body named
+                    extra.add(f"@named:{signal.route}")
+                    extra.add(f"@named_level:{level}")
+                else:
+                    extra.add(f"@proc:{signal.route}")
+                    extra.add(f"@proc_level:{level}")
         for pair in self._pairs:
             if pair.found_in(words):
-                kind_scores[pair.kind] += pair.weight
-                kind_evidence[pair.kind].append(pair.label)
+                extra.add(f"@pair:{pair.kind}")
+        place = self._registry.resolve_place(words)
+        if place.agency_id:
+            extra.add("@place")
+        elif place.ambiguous:
+            extra.add("@place_ambiguous")
+        return extra, found, {"place": place}
 
-        kind, kind_confidence = self._decide_kind(kind_scores)
+    def words(self, text: str) -> tuple[str, ...]:
+        typos = self._typos
+        return tuple(typos.get(word, word) for word in tokens(text))
+
+    def features(self, text: str) -> set[str]:
+        """The model's features of `text` (what training sees; devtools use it)."""
+        words = self.words(text)
+        extra, _, _ = self.signals(words)
+        return features(words, extra)
+
+    def classify(self, text: str) -> Classification:
+        words = self.words(text)
+        if not words:
+            return Classification("out_of_scope", None, None, None, _NOTHING_FOUND_CONFIDENCE, ())
+        model = self._model
+        if model is None:
+            raise RuntimeError("a classifier built without a model only gives features")
+        extra, found, context = self.signals(words)
+        place = context["place"]
+        indices = model.message_indices(words, extra)
+
+        kinds = model.heads["kind"].probabilities(indices)
+        kind = max(kinds, key=kinds.__getitem__)
+        kind_p = kinds[kind]
+        kind_candidates = _ranked(kinds)
+        evidence = self._evidence(indices, kind, found)
         if kind == "out_of_scope":
+            if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
+                kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
             return Classification(
-                kind, None, None, None, round(kind_confidence, 2), _unique(kind_evidence[kind])
+                "out_of_scope",
+                None,
+                None,
+                None,
+                round(kind_p, 2),
+                evidence,
+                kind_confidence=round(kind_p, 3),
+                kind_candidates=kind_candidates,
             )
 
-        place = self._registry.resolve_place(words)
-        if place.agency_id or place.ambiguous:
-            route_scores["commune"] += _PLACE
-            route_evidence["commune"].extend(place.evidence)
-        level, route, agency_factor = self._decide_route(route_scores, place.agency_id)
-        agency_id = (
-            place.agency_id if level == "commune" else route if level in ("department", "city") else None
-        )
-        evidence = _unique([*kind_evidence[kind], *(route_evidence[route] if route else ())])
+        levels = model.heads["level"].probabilities(indices)
+        level: Level = max(levels, key=levels.__getitem__)  # type: ignore[assignment]
+        level_p = levels[level]
+        agency_id: str | None = None
+        agency_p = _UNDETERMINED
+        outside_body = None
+        agency_candidates: tuple[str, ...] = ()
+        named = {signal.route for signal in found if signal.route and signal.route_weight < 0}
+        if kind == "regulation" and _addresses_city(words, named, self._route_level):
+            # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
+            level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
+            named.add("vp-ubnd")
+        if level == "commune":
+            evidence = (*evidence, *place.evidence)
+            if place.agency_id:
+                agency_id, agency_p = place.agency_id, 1.0
+            else:
+                agency_p = _UNDETERMINED if place.ambiguous else _LEVEL_ONLY
+        elif level == "department":
+            agency_id, agency_p, agency_candidates = self._department(found, indices)
+        elif level == "city":
+            if "vp-ubnd" in named:
+                agency_id, agency_p = "vp-ubnd", 1.0
+        else:  # outside: which central body, when the text names it or its procedure
+            bodies = [signal.route for signal in found if signal.route in OUTSIDE_BODIES]
+            outside_body = max(set(bodies), key=bodies.count) if bodies else None
+            agency_p = 1.0
         return Classification(
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]
             level=level,
             agency_id=agency_id,
             agency_name=self._registry.get(agency_id).name if agency_id else None,
-            confidence=round(kind_confidence * agency_factor, 2),
-            evidence=evidence,
-            place_ambiguous=place.ambiguous,
-            place_candidates=place.candidates,
-            outside_body=route if level == "outside" else None,  # type: ignore[arg-type]
+            confidence=round(kind_p * level_p * agency_p, 2),
+            evidence=_unique(evidence),
+            place_ambiguous=place.ambiguous and level == "commune",
+            place_candidates=place.candidates if level == "commune" else (),
+            outside_body=outside_body,  # type: ignore[arg-type]
+            kind_confidence=round(kind_p, 3),
+            level_confidence=round(level_p, 3),
+            agency_confidence=round(agency_p, 3) if agency_id else None,
+            kind_candidates=kind_candidates,
+            agency_candidates=agency_candidates,
         )
+
+    def _department(
+        self, found: Sequence[_Signal], indices: Sequence[int]
+    ) -> tuple[str | None, float, tuple[str, ...]]:
+        """Which department: the one the text names, if it names one; else the one whose procedure it
+        names, if one leads; else the model's, if sure enough (else None: the desk decides)."""
+        named: set[str] = set()
+        procedures: dict[str, float] = defaultdict(float)
+        for signal in found:
+            if signal.route and self._route_level[signal.route] == "department":
+                if signal.route_weight < 0:
+                    named.add(signal.route)
+                else:
+                    procedures[signal.route] += signal.route_weight
+        if len(named) == 1:
+            return named.pop(), _NAMED_DEPARTMENT, ()
+        ranked = sorted(procedures.values(), reverse=True)
+        if ranked and (len(ranked) == 1 or ranked[0] > ranked[1]):
+            return max(procedures, key=procedures.__getitem__), _DEPARTMENT_BY_PROCEDURE, ()
+        probabilities = self._model.heads["department"].probabilities(indices)  # only when needed
+        best = max(probabilities, key=probabilities.__getitem__)
+        if probabilities[best] >= self._department_threshold:
+            return best, probabilities[best], _ranked(probabilities)
+        return None, min(_LEVEL_ONLY, probabilities[best]), _ranked(probabilities)
+
+    def _evidence(self, indices: Sequence[int], kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
+        """The data's phrases that matched, and the words that weighed most towards the kind."""
+        model = self._model
+        head, readable = model.heads["kind"], model.readable
+        column = head.classes.index(kind)
+        weighed = sorted(
+            ((head.rows[index][column], index) for index in indices if index in readable), reverse=True
+        )
+        words = [model.names[index] for weight, index in weighed[:3] if weight > 0]
+        return _unique([*(signal.label for signal in found), *words])
 
     def _matches(self, words: Sequence[str]) -> Iterator[_Signal]:
         """Longest phrase first at each position, no overlaps: "giấy phép xây dựng nhà ở" is one signal."""
@@ -234,49 +371,32 @@ class Classifier:
             else:
                 position += 1
 
-    def _decide_kind(self, scores: dict[str, float]) -> tuple[ClassifiedKind, float]:
-        conduct, regulation = scores["conduct"], scores["regulation"]
-        out_of_scope, procedure = scores["out_of_scope"], scores["procedure"]
-        # Complaints about an official or a rule nearly always name a procedure too, so they win over it.
-        if conduct >= self._thresholds["conduct"] and conduct >= max(regulation, out_of_scope):
-            kind: ClassifiedKind = "conduct"
-        elif regulation >= self._thresholds["regulation"] and regulation >= out_of_scope:
-            kind = "regulation"
-        elif out_of_scope >= self._thresholds["out_of_scope"] and out_of_scope > procedure:
-            kind = "out_of_scope"
-        elif procedure > 0:
-            kind = "procedure"
-        else:
-            return "out_of_scope", _NOTHING_FOUND_CONFIDENCE
-        top = scores[kind]
-        runner_up = max(scores[other] for other in _RIVALS[kind])
-        return kind, top / (top + runner_up + 0.5)
 
-    def _decide_route(
-        self, scores: dict[str, float], place_agency: str | None
-    ) -> tuple[Level, str | None, float]:
-        """The level, the route that decided it (an agency id or outside body), and how sure it is."""
-        # A level is as strong as its best agency: weak hints towards several departments do not add up.
-        level_scores: dict[Level, float] = defaultdict(float)
-        for route, score in scores.items():
-            level = self._route_level[route]
-            level_scores[level] = max(level_scores[level], score)
-        if not level_scores:
-            return "city", None, _UNDETERMINED
-        ranked = sorted(level_scores.items(), key=lambda item: (-item[1], _LEVEL_PRIORITY.index(item[0])))
-        level = ranked[0][0]
-        if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
-            return level, None, _UNDETERMINED
-        if level == "commune":
-            return level, "commune", _AGENCY_NAMED if place_agency else _LEVEL_ONLY
-        candidates = sorted(
-            ((score, route) for route, score in scores.items() if self._route_level[route] == level),
-            reverse=True,
-        )
-        if len(candidates) > 1 and candidates[1][0] == candidates[0][0]:
-            return level, None, _UNDETERMINED
-        score, route = candidates[0]
-        return level, route, _AGENCY_NAMED if score >= _NAMED else _AGENCY_BY_PROCEDURE
+# "thành phố nên / sửa / bỏ ...", "Hà Nội ban hành ...": words after the city's name that address it.
+_ADDRESSING_WORDS = frozenset({"nen", "ban", "sua", "bo", "cho", "xem", "quy", "co", "can", "som", "chi"})
+_CITY_NAMES = (("thanh", "pho"), ("ha", "noi"))
+_ADDRESSED = 0.9
+
+
+def _addresses_city(words: Sequence[str], named: set[str], route_level: dict[str, str]) -> bool:
+    """Whether a proposal is addressed to the city: the city's bodies are named, or "thành phố" / "Hà Nội"
+    is followed by what the city should do; not when a department is named (its field, its answer)."""
+    if any(route_level.get(route) == "department" for route in named):
+        return False
+    if "vp-ubnd" in named:
+        return True
+    return any(
+        (words[index], words[index + 1]) in _CITY_NAMES and words[index + 2] in _ADDRESSING_WORDS
+        for index in range(len(words) - 2)
+    )
+
+
+def _ranked(probabilities: dict[str, float]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, value in sorted(probabilities.items(), key=lambda item: -item[1])
+        if value >= _CANDIDATE_PROBABILITY
+    )
 
 
 def _typo_corrections(vocabulary: set[str]) -> dict[str, str]:
@@ -357,7 +477,7 @@ def load_classifier() -> Classifier:
     """The classifier, built from `pakn/data/` once per process."""
     signals = load_data(_SignalsFile, DATA_DIR / "signals.json", "classifier signals")
     procedures = load_data(_ProceduresFile, DATA_DIR / "procedures.json", "procedures")
-    return Classifier(load_registry(), signals, procedures)
+    return Classifier(load_registry(), signals, procedures, load_model(DATA_DIR / "model.json"))
 
 
 def classify(text: str) -> Classification:

@@ -39,6 +39,61 @@ _UNIT_TYPE_WORDS = {
 _DISTRICT_TYPE_WORDS = {("quan",), ("q",), ("huyen",), ("thi", "xa"), ("tx",)}
 # Words citizens put between a former name and its district: "phường Trúc Bạch cũ, quận Ba Đình".
 _FILLER_WORDS = {"cu", "truoc", "day", "thuoc"}
+# "Tay Ho ward", "Bat Trang commune": English puts the type after the name.
+_ENGLISH_TYPE_WORDS = {"ward": "phuong", "commune": "xa"}
+# The first word of every type word above: a position starting with none of them names no place, so
+# resolve_place() skips it without building tuples (it runs on every message).
+_TYPE_STARTS = frozenset(words[0] for words in (*_UNIT_TYPE_WORDS, *_DISTRICT_TYPE_WORDS))
+# Two different places in one message ("I live in ward A but filed at ward B", "the land is in commune A,
+# we are registered in commune B"): the competent unit is where the procedure was filed or the land lies.
+# These words, just before a place's name, say which role the place has (after text.tokens()).
+_FILED_CUES = (
+    ("nop",),
+    ("tai",),
+    ("lam",),
+    ("len",),
+    ("ra",),
+    ("den",),
+    ("xin",),
+    ("gui",),
+    ("dat", "o"),
+    ("dat", "nha", "toi", "o"),
+    ("dat", "nha", "em", "o"),
+    ("dat", "nam", "o"),
+    ("thua", "dat", "o"),
+    ("manh", "dat", "o"),
+    ("uy", "ban", "nhan", "dan"),
+    ("uy", "ban"),
+    ("filed", "at"),
+    ("applied", "at"),
+    ("at",),
+    ("submitted", "at"),
+    ("nam", "o"),
+)
+_LIVES_CUES = (
+    ("song", "o"),
+    ("thuong", "tru", "o"),
+    ("tam", "tru", "o"),
+    ("ho", "khau"),
+    ("que", "o"),
+    ("que",),
+    ("nha", "toi", "o"),
+    ("nha", "em", "o"),
+    ("dong", "o"),
+    ("live", "in"),
+    ("lives", "in"),
+    ("living", "in"),
+    ("benh", "vien"),
+    ("gia", "dinh", "o"),
+    ("thuong", "tru"),
+    ("tam", "tru"),
+    ("cu", "tru", "o"),
+    ("cu", "tru"),
+)
+_CUES = sorted(
+    [(cue, 1) for cue in _FILED_CUES] + [(cue, -1) for cue in _LIVES_CUES], key=lambda item: -len(item[0])
+)
+_CUE_WINDOW = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +157,7 @@ class _Mention:
     label: str
     targets: frozenset[str]
     resolved: bool
+    start: int = 0  # where the mention starts in the words (its type word, or its name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +199,7 @@ class Registry:
 
     def resolve_place(self, words: Sequence[str]) -> PlaceResolution:
         """Resolve the commune/ward names in `words` (the output of text.tokens()) to today's unit."""
-        mentions = list(self._mentions(words))
+        mentions = self.mentions(words)
         if not mentions:
             return PlaceResolution()
         evidence = tuple(dict.fromkeys(mention.label for mention in mentions))
@@ -153,19 +209,47 @@ class Registry:
             # "tt Trâu Quỳ, à không, xã Kim Đức cũ": a split mention may confirm a resolved one.
             if all(agency_id in mention.targets for mention in mentions):
                 return PlaceResolution(agency_id, False, evidence)
+        competent = _where_filed(words, mentions)
+        if competent is not None:
+            return PlaceResolution(competent, False, evidence)
         possible = frozenset.intersection(*(mention.targets for mention in mentions))
         if not possible:  # two different places: each one's successors are candidates
             possible = frozenset().union(*(mention.targets for mention in mentions))
         candidates = tuple(sorted(possible)) if 1 < len(possible) <= MAX_CANDIDATES else ()
         return PlaceResolution(None, True, evidence, candidates)
 
+    def mentions(self, words: Sequence[str]) -> list[_Mention]:
+        """Every commune/ward (current or former) and former district named in `words`, in order."""
+        found = list(self._mentions(words))
+        if "ward" in words or "commune" in words:
+            found.extend(self._english_mentions(words))
+            found.sort(key=lambda mention: mention.start)
+        return found
+
+    def _english_mentions(self, words: Sequence[str]) -> Iterator[_Mention]:
+        for end, word in enumerate(words):
+            unit_type = _ENGLISH_TYPE_WORDS.get(word)
+            if unit_type is None:
+                continue
+            for length in range(min(self._longest_name, end), 0, -1):
+                name = tuple(words[end - length : end])
+                if name in self._units:
+                    former_named = end + 1 < len(words) and words[end + 1] == FORMER_WORD
+                    mention = self._resolve_mention(unit_type, name, None, former_named)
+                    yield _Mention(mention.label, mention.targets, mention.resolved, end - length)
+                    break
+
     def _mentions(self, words: Sequence[str]) -> Iterator[_Mention]:
         position = 0
+        starts = _TYPE_STARTS
         while position < len(words):
+            if words[position] not in starts:
+                position += 1
+                continue
             district_end, district = self._district_at(words, position)
             if district is not None:
                 found = self._districts[district]
-                yield _Mention(found.label, found.targets, False)
+                yield _Mention(found.label, found.targets, False, position)
                 position = district_end
                 continue
             unit_type, name_start = _type_at(words, position, _UNIT_TYPE_WORDS)
@@ -177,7 +261,8 @@ class Registry:
             qualifier_end, qualifier = self._qualifier_at(words, name_end)
             after = qualifier_end if qualifier else name_end
             former_named = after < len(words) and words[after] == FORMER_WORD
-            yield self._resolve_mention(unit_type, name, qualifier, former_named)
+            mention = self._resolve_mention(unit_type, name, qualifier, former_named)
+            yield _Mention(mention.label, mention.targets, mention.resolved, position)
             position = after
 
     def _name_at(self, words: Sequence[str], start: int) -> tuple[str, ...] | None:
@@ -229,6 +314,36 @@ class Registry:
         if current and not (former_named and former):
             return _mention_of(current)
         return _mention_of(former)
+
+
+def _where_filed(words: Sequence[str], mentions: list[_Mention]) -> str | None:
+    """Of several places that resolve to different units, the one where the procedure was filed or the
+    land lies, when the words just before each place say so unambiguously; else None."""
+    scored: dict[str, int] = {}
+    previous = 0
+    for mention in mentions:
+        if mention.resolved:
+            agency_id = next(iter(mention.targets))
+            role = _role(words, max(previous, mention.start - _CUE_WINDOW), mention.start)
+            scored[agency_id] = max(scored.get(agency_id, role), role)
+        previous = mention.start + 1
+    if len(scored) < 2:
+        return None
+    ranked = sorted(scored.items(), key=lambda item: -item[1])
+    if ranked[0][1] > ranked[1][1] and ranked[0][1] >= 0:
+        return ranked[0][0]
+    return None
+
+
+def _role(words: Sequence[str], begin: int, end: int) -> int:
+    """+1 when the nearest cue before words[end] says "filed / the land is here", -1 when it says "lives
+    here", 0 when there is none."""
+    for last in range(end - 1, begin - 1, -1):
+        for cue, role in _CUES:
+            first = last - len(cue) + 1
+            if first >= begin and tuple(words[first : last + 1]) == cue:
+                return role
+    return 0
 
 
 def _mention_of(units: list[_Unit]) -> _Mention:

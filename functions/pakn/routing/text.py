@@ -93,19 +93,41 @@ def tokens(text: str) -> tuple[str, ...]:
     "Cb P.Trúc Bạch ko nhận hs 😡" -> ("can", "bo", "phuong", "truc", "bach", "khong", "nhan", "ho", "so").
     """
     shorthand = _shorthand()
-    folded = shorthand.dotted_pattern.sub(lambda match: f" {shorthand.dotted[match.group(1)]} ", fold(text))
-    folded = _STRETCHED.sub(r"\1", _NOT_WORD.sub(" ", folded))
-    folded = shorthand.amount_pattern.sub(
-        lambda match: f"{match.group(1)} {shorthand.amounts[match.group(2)]}", folded
-    )
+    folded = fold(text)
+    if "." in folded:  # the dotted abbreviations need their dot: skip the pattern when there is none
+        folded = shorthand.dotted_pattern.sub(lambda match: f" {shorthand.dotted[match.group(1)]} ", folded)
+    folded = _NOT_WORD.sub(" ", folded)
+    if _STRETCHED_ANYWHERE.search(folded):
+        folded = _STRETCHED.sub(r"\1", folded)
+    if _DIGIT.search(folded):
+        folded = shorthand.amount_pattern.sub(
+            lambda match: f"{match.group(1)} {shorthand.amounts[match.group(2)]}", folded
+        )
+    forms = _word_forms
     result: list[str] = []
     for word in folded.split():
-        expansion = shorthand.words.get(word)
-        if expansion is not None:
-            result.extend(expansion)
-        else:
-            result.append(_FINAL_Y.sub(r"\1i", word))
+        form = forms.get(word)
+        if form is None:
+            form = _word_form(word, shorthand)
+        result.extend(form)
     return tuple(result)
+
+
+# What each folded word becomes (its shorthand expansion, or itself with a final "y" as "i"), computed
+# once per distinct word: a regular expression per word was most of the cost of tokens(). Bounded, so
+# a worker reading odd text for weeks does not grow without limit.
+_word_forms: dict[str, tuple[str, ...]] = {}
+_MAX_WORD_FORMS = 200_000
+_STRETCHED_ANYWHERE = re.compile(r"([a-z])\1\1")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _word_form(word: str, shorthand: _Shorthand) -> tuple[str, ...]:
+    form = shorthand.words.get(word) or (_FINAL_Y.sub(r"\1i", word),)
+    if len(_word_forms) >= _MAX_WORD_FORMS:
+        _word_forms.clear()
+    _word_forms[word] = form
+    return form
 
 
 def normalise(text: str) -> str:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -213,6 +213,15 @@ class ZaloClient:
     def send_request_user_info(self, user_id: str, title: str, subtitle: str, image_url: str) -> str | None:
         element = {"title": title, "subtitle": subtitle, "image_url": image_url}
         return self._send(user_id, {"attachment": _template("request_user_info", element)})
+
+    def send_buttons(self, user_id: str, text: str, buttons: Sequence[tuple[str, str]]) -> str | None:
+        """`text` with quick-reply buttons, each (title, payload): tapping one sends its payload back as
+        the user's text message (`oa.query.show`). The shape integrations use with the v3 API: the text
+        on the message, the buttons in a template payload without a `template_type`."""
+        shown = [{"title": title, "type": "oa.query.show", "payload": payload} for title, payload in buttons]
+        return self._send(
+            user_id, {"text": text, "attachment": {"type": "template", "payload": {"buttons": shown}}}
+        )
 
     def upload_image(self, content: bytes, content_type: str, name: str) -> str:
         """Zalo's attachment_id for the image (JPEG or PNG, at most 1 MB), for `send_image_attachment`."""

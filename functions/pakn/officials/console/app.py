@@ -8,7 +8,9 @@ authorisation table (access.py); every action goes through pakn.cases.workflow, 
     POST /tim-kiem                           search: a tracking code, or words in the agency's cases
     GET  /phan-anh/{case_id}                 one case
     GET  /phan-anh/{case_id}/tep/{n}         its n-th attachment, from our stored copy (who may see the case)
-    GET|POST /phan-anh/{case_id}/{action}    one action's form, and doing it
+    GET  /phan-anh/{case_id}/tep-tra-loi     the file sent with its answer (the same authorisation)
+    GET|POST /phan-anh/{case_id}/{action}    one action's form, and doing it (the answer's: multipart, with an
+                                             optional file for the citizen, checked against Zalo's upload)
     GET  /bao-cao-lanh-dao                   the lead's escalated cases
     GET  /phan-loai                          the triage desk
     GET  /thong-ke                           statistics
@@ -38,6 +40,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
+from pakn.attachments import answers as answer_files
 from pakn.cases import tracking_code
 from pakn.cases.case import ANSWER_MAX_CHARS, Case, RejectionGround
 from pakn.cases.store import CaseQueries, CaseStore
@@ -47,7 +50,7 @@ from pakn.deadlines.workdays import VIETNAM_TZ, local_date
 from pakn.delivery.history import deliveries_of_case
 from pakn.delivery.outbox import TEXT_LIMIT
 from pakn.domain.errors import InvalidInput, TransientFailure
-from pakn.domain.vocabulary import Kind, Media
+from pakn.domain.vocabulary import Kind, Media, OfficialFile
 from pakn.officials import accounts
 from pakn.officials.accounts import AGENCY_ROLES, AccountError
 from pakn.officials.console import access
@@ -74,6 +77,9 @@ log = get_logger("pakn.officials.console")
 SESSION_COOKIE = "pakn_session"
 NONCE_COOKIE = "pakn_signin"
 MAX_FORM_BYTES = 64 * 1024
+# The answer form may carry a file (multipart): the largest Zalo takes, with the form's own limit for the
+# text and the multipart framing. Only that form; a larger body is refused before it is read.
+MAX_ANSWER_FORM_BYTES = answer_files.MAX_DOCUMENT_BYTES + MAX_FORM_BYTES
 CASE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 # Firebase Auth uids: up to 128 characters; the ones Firebase makes are letters and digits.
@@ -181,6 +187,9 @@ class Ctx:
     principal: Principal | None = None
     cookie: str | None = None
     extra_cookies: list[tuple[str, str, int]] = field(default_factory=list)
+    # The answer form came with a body larger than any answer's: it is never read, and the form is shown
+    # again with the error by the file field.
+    body_too_large: bool = False
 
 
 class Console:
@@ -217,6 +226,7 @@ class Console:
                 Rule("/phan-anh/<case_id>", endpoint="case", methods=["GET"]),
                 Rule("/phan-anh/<case_id>/<slug>", endpoint="action", methods=["GET", "POST"]),
                 Rule("/phan-anh/<case_id>/tep/<int:number>", endpoint="attachment", methods=["GET"]),
+                Rule("/phan-anh/<case_id>/tep-tra-loi", endpoint="answer_attachment", methods=["GET"]),
                 Rule("/bao-cao-lanh-dao", endpoint="escalations", methods=["GET"]),
                 Rule("/phan-loai", endpoint="triage", methods=["GET"]),
                 Rule("/thong-ke", endpoint="statistics", methods=["GET"]),
@@ -248,16 +258,23 @@ class Console:
         endpoint = "unknown"
         try:
             endpoint, values = self._routes.bind_to_environ(request.environ).match()
-            if request.content_length and request.content_length > MAX_FORM_BYTES:
-                raise Refused(413)
+            answer_form = endpoint == "action" and values.get("slug") == SLUG_OF["answer"]
+            limit = MAX_ANSWER_FORM_BYTES if answer_form else MAX_FORM_BYTES
+            if request.content_length and request.content_length > limit:
+                if not answer_form or request.method != "POST":
+                    raise Refused(413)
+                ctx.body_too_large = True
             if endpoint == "static":
                 response = self._static(values["name"])
             elif endpoint == "sign_in":
                 response = self._sign_in(ctx)
             else:
                 self._authenticate(ctx)
-                if request.method == "POST" and not csrf_valid(
-                    self._secret, ctx.cookie, request.form.get("csrf_token")
+                # A body too large is not read, nor acted on: the form is shown again as on a GET.
+                if (
+                    request.method == "POST"
+                    and not ctx.body_too_large
+                    and not csrf_valid(self._secret, ctx.cookie, request.form.get("csrf_token"))
                 ):
                     log.info("console form refused", kind=endpoint, reason="csrf")
                     response = self._page(
@@ -456,6 +473,7 @@ class Console:
             deliveries=deliveries_of_case(self._db, case.case_id, case.citizen_id),
             map_url=_map_url(case),
             attachments=_attachment_links(case),
+            answer_file=case.answer_attachment,
             guess=self._agency_name(case.routing.classified_agency_id),
             done=self._done_notice(ctx),
             request_ids={action: secrets.token_urlsafe(16) for action in ("accept", "resume")},
@@ -469,8 +487,26 @@ class Console:
         if not 1 <= number <= len(media) or media[number - 1].stored is None or self._attachments is None:
             raise Refused(404)
         item = media[number - 1]
+        return self._stream(
+            ctx, case, item.stored.object_name, item.name, f"tep-dinh-kem-{number}", item.type
+        )
+
+    def _answer_attachment(self, ctx: Ctx, case_id: str) -> Response:
+        """The file the official sent with the case's answer, from our copy, to whoever may see the case."""
+        case = self._load(ctx, case_id, "case")
+        attachment = case.answer_attachment
+        if attachment is None or self._attachments is None:
+            raise Refused(404)
+        kind = "image" if attachment.is_image else "file"
+        return self._stream(ctx, case, attachment.stored.object_name, attachment.name, "tra-loi", kind)
+
+    def _stream(
+        self, ctx: Ctx, case: Case, object_name: str, name: str | None, fallback: str, kind: str
+    ) -> Response:
+        """A stored object of the case, streamed with its own name; a 503 page when the bucket does not
+        answer, 404 when the object is gone."""
         try:
-            found = self._attachments.read(item.stored.object_name)
+            found = self._attachments.read(object_name)
         except TransientFailure:
             log.warning("attachment unreadable", case_id=case.case_id, reason="storage")
             body = t("attachment.unavailable.body")
@@ -481,9 +517,11 @@ class Console:
         response = Response(found.chunks, content_type=found.content_type, direct_passthrough=True)
         response.headers["Content-Length"] = str(found.size)
         disposition = "inline" if found.content_type in INLINE_TYPES else "attachment"
-        response.headers["Content-Disposition"] = _disposition(disposition, item, number, found.content_type)
+        response.headers["Content-Disposition"] = _disposition(
+            disposition, name, fallback, found.content_type
+        )
         response.headers["Content-Security-Policy"] = ATTACHMENT_POLICY
-        log.info("attachment served", case_id=case.case_id, kind=item.type)
+        log.info("attachment served", case_id=case.case_id, kind=kind)
         return response
 
     def _available(self, principal: Principal, case: Case) -> list[str]:
@@ -508,7 +546,7 @@ class Console:
         if action is None:
             raise Refused(404)
         case = self._load(ctx, case_id, action)
-        form = ctx.request.form
+        form = ctx.request.form if not ctx.body_too_large else {}
         values = {f.name: form.get(f.name, "") for f in ACTION_FIELDS[action]}
         if action == "transfer":
             values["to_agency_id"] = form.get("to_agency_id", ctx.request.args.get("den", ""))
@@ -516,13 +554,24 @@ class Console:
         errors: dict[str, str] = {}
         summary: str | None = None
         status = 200
-        if ctx.request.method == "POST":
+        attachment: OfficialFile | None = None
+        storage_down = file_again = False
+        if ctx.body_too_large:
+            # Nothing of the form was read: the official is told what was too big and what to do again.
+            errors, status = {"file": t("error.file_too_big_unread")}, 413
+        elif ctx.request.method == "POST":
             errors = self._check(action, values)
+            # Checked with the other fields (every error at once), stored only once all of them are right.
+            chosen = self._chosen_file(ctx, errors) if action == "answer" else None
             if not REQUEST_ID.fullmatch(request_id):
                 request_id, summary = secrets.token_urlsafe(16), t("error.unknown")
+            if not errors and summary is None and chosen is not None:
+                attachment = self._store_answer_file(case, request_id, *chosen)
+                if attachment is None:
+                    errors["file"], storage_down = t("error.file_unavailable"), True
             if not errors and summary is None:
                 try:
-                    result = self._do(ctx.principal, case, action, request_id, values)
+                    result = self._do(ctx.principal, case, action, request_id, values, attachment)
                 except InvalidInput as exc:
                     log.info("console action refused", kind=action, code=exc.code, status=exc.status)
                     if exc.status == 404:
@@ -535,13 +584,17 @@ class Console:
                         summary = message
                 else:
                     return self._after(ctx, case, action, result)
-            status = 400 if errors else 409 if summary else 200
+            # A browser never fills a file input again: the page says to choose the file once more.
+            file_again = chosen is not None and not storage_down and bool(errors or summary)
+            status = 503 if storage_down else 400 if errors else 409 if summary else 200
         return self._page(
             ctx,
             "action.html",
             status,
             case=case,
             action=action,
+            accepts_file=action == "answer" and self._attachments is not None,
+            file_again=file_again,
             fields=ACTION_FIELDS[action],
             values=values,
             errors=errors,
@@ -551,6 +604,39 @@ class Console:
             agency_query=ctx.request.args.get("tim", ""),
         )
 
+    def _chosen_file(self, ctx: Ctx, errors: dict[str, str]) -> tuple[answer_files.CheckedFile, bytes] | None:
+        """The file attached to the answer form, checked against what Zalo's upload takes; None when none
+        was chosen (a browser sends an empty part then), or when it is refused (the error is in `errors`)."""
+        upload = ctx.request.files.get("file")
+        if upload is None or not upload.filename:
+            return None
+        if self._attachments is None:
+            # No bucket (a local setup without one): nothing could keep the file until it is sent.
+            errors["file"] = t("error.file_unavailable")
+            return None
+        # One byte more than the most any kind may have is enough to know it is too big.
+        data = upload.stream.read(answer_files.MAX_DOCUMENT_BYTES + 1)
+        checked = answer_files.check(upload.filename, data)
+        if isinstance(checked, str):
+            log.info("answer file refused", reason=checked, count=len(data))
+            errors["file"] = t(f"error.file_{checked}")
+            return None
+        return checked, data
+
+    def _store_answer_file(
+        self, case: Case, request_id: str, checked: answer_files.CheckedFile, data: bytes
+    ) -> OfficialFile | None:
+        """The file kept in the attachments bucket under its natural key (a retry finds its copy), before
+        the answer's transaction; None when Cloud Storage does not answer."""
+        name = answer_files.object_name(case.case_id, request_id, checked)
+        try:
+            stored = self._attachments.put(name, data, checked.content_type, checked.sha256)
+        except TransientFailure:
+            log.warning("answer file not stored", case_id=case.case_id, reason="storage")
+            return None
+        log.info("answer file stored", case_id=case.case_id, kind=checked.content_type, count=stored.size)
+        return OfficialFile(name=checked.name, stored=stored)
+
     def _check(self, action: str, values: dict[str, str]) -> dict[str, str]:
         errors = {}
         for spec in ACTION_FIELDS[action]:
@@ -559,20 +645,30 @@ class Console:
                 errors[spec.name] = t(f"error.unknown_{spec.name}")
             elif len(value) > spec.max_length:
                 errors[spec.name] = t(f"error.{spec.name}_too_long")
+        if action == "answer" and not values["text"].strip():
+            # The workflow says so too, but only after the file would have been stored for nothing.
+            errors.setdefault("text", t("error.text_empty"))
         if action == "transfer" and values["to_agency_id"] not in self._registry.agencies:
             errors["to_agency_id"] = t("error.unknown_agency")
         return errors
 
-    def _do(self, principal: Principal, case: Case, action: str, request_id: str, values: dict):
-        # An ANY-scope role (the desk) acts in the name of the agency holding the case, which the
-        # workflow checks; the table above already decided the desk may. Its uid is on the history entry.
+    def _do(
+        self,
+        principal: Principal,
+        case: Case,
+        action: str,
+        request_id: str,
+        values: dict,
+        attachment: OfficialFile | None = None,
+    ):
+        # An ANY-scope role (the desk) may act on any agency's case: the table above decided it may.
         scope = access.scope_of(principal, action)
-        actor = Actor(uid=principal.uid, agency_id=case.agency_id if scope is ANY else principal.agency_id)
+        actor = Actor(uid=principal.uid, agency_id=principal.agency_id, any_agency=scope is ANY)
         flow, case_id = self._workflow, case.case_id
         calls = {
             "accept": lambda: flow.accept(actor, case_id, request_id),
             "resume": lambda: flow.resume(actor, case_id, request_id),
-            "answer": lambda: flow.answer(actor, case_id, request_id, values.get("text", "")),
+            "answer": lambda: flow.answer(actor, case_id, request_id, values.get("text", ""), attachment),
             "request_info": lambda: flow.request_info(actor, case_id, request_id, values.get("question", "")),
             "extend": lambda: flow.extend(actor, case_id, request_id, values.get("reason", "")),
             "note": lambda: flow.note(actor, case_id, request_id, values.get("text", "")),
@@ -711,6 +807,7 @@ class Console:
             "median": t("stats.median_value", days=f"{stats.median(days):g}".replace(".", ","))
             if days
             else t("stats.none"),
+            **_satisfaction(answered, agency_id),
         }
         agencies = (
             sorted(self._registry.agencies.values(), key=lambda a: (a.level != "city", a.level, a.name))
@@ -934,6 +1031,11 @@ class Console:
                 what = t(
                     "history.transfer", agency=self._agency_name(entry.to_agency_id) or entry.to_agency_id
                 )
+            elif entry.action == "object" and entry.to_agency_id:
+                what = t(
+                    "history.object.moved",
+                    agency=self._agency_name(entry.to_agency_id) or entry.to_agency_id,
+                )
             else:
                 what = t(f"history.{entry.action}")
             who = t("by.citizen") if entry.by == "citizen" else people.get(entry.by, entry.by)
@@ -1055,6 +1157,23 @@ def _field_of(code: str) -> str | None:
     return None
 
 
+def _satisfaction(answered: list[Case], agency_id: str) -> dict[str, str | int]:
+    """The citizens' ratings of the agency's own answers among `answered`, and how often they did not
+    accept one (a case the Office took over after a second objection is counted by the Office)."""
+    scores = [r.score for c in answered for r in c.ratings if r.agency_id == agency_id]
+    satisfied = sum(score >= 4 for score in scores)
+    average = f"{stats.mean(scores):.1f}".replace(".", ",") if scores else ""
+    return {
+        "satisfaction": t("stats.satisfaction_value", average=average, count=len(scores))
+        if scores
+        else t("stats.none"),
+        "satisfied": t("stats.satisfied_value", share=f"{satisfied / len(scores):.0%}", count=satisfied)
+        if scores
+        else t("stats.none"),
+        "objections": sum(o.agency_id == agency_id for c in answered for o in c.objections),
+    }
+
+
 def _transfers(case: Case) -> int:
     return sum(entry.action == "transfer" for entry in case.history)
 
@@ -1095,10 +1214,11 @@ def _attachment_links(case: Case) -> dict:
     return {"filed": filed, "information": information, "zalo_only": any(not x["stored"] for x in every)}
 
 
-def _disposition(kind: str, media: Media, number: int, content_type: str) -> str:
-    """Content-Disposition with the file's own name: an ASCII fallback, and the UTF-8 name (RFC 6266)."""
+def _disposition(kind: str, name: str | None, fallback: str, content_type: str) -> str:
+    """Content-Disposition with the file's own name (`fallback` and the type's extension when it has
+    none): an ASCII fallback, and the UTF-8 name (RFC 6266)."""
     extension = mimetypes.guess_extension(content_type, strict=False) or ""
-    name = (media.name or "").strip() or f"tep-dinh-kem-{number}{extension}"
+    name = (name or "").strip() or f"{fallback}{extension}"
     folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     fallback = re.sub(r"[^A-Za-z0-9._ -]+", "_", folded.encode("ascii", "ignore").decode()) or "tep"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

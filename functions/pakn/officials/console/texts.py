@@ -156,6 +156,9 @@ TEXTS: dict[str, str] = {
     "history.reject": "Không xem xét",
     "history.note": "Ghi chú nội bộ (công dân không thấy)",
     "history.mark_duplicate": "Đánh dấu trùng",
+    "history.rate": "Công dân đánh giá trả lời",
+    "history.object": "Công dân chưa đồng ý với trả lời: phản ánh được mở lại",
+    "history.object.moved": "Công dân chưa đồng ý với trả lời lần nữa: phản ánh chuyển tới {agency}",
     "history.by": "bởi {who}",
     "delivery.pending": "Chờ gửi",
     "delivery.sending": "Đang gửi",
@@ -284,6 +287,11 @@ TEXTS: dict[str, str] = {
     "stats.chart.week": "Tuần từ {date}",
     "stats.chart.desc": "Biểu đồ cột: số phản ánh nhận và đã trả lời mỗi tuần, {weeks} tuần gần nhất.",
     "stats.table": "Số liệu theo tuần",
+    "stats.satisfaction": "Mức hài lòng của công dân",
+    "stats.satisfaction_value": "{average}/5 ({count} đánh giá)",
+    "stats.satisfied": "Hài lòng (4–5 điểm)",
+    "stats.satisfied_value": "{share} ({count} đánh giá)",
+    "stats.objections": "Công dân chưa đồng ý, mở lại",
     # Accounts (admin): pakn.officials.accounts, the same code as `pakn officials`.
     "accounts.title": "Tài khoản cán bộ",
     "accounts.lead": (
@@ -399,5 +407,27 @@ TEXTS.update(
         "case.attachment_zalo_mark": "(chỉ có trên Zalo)",
         "attachment.unavailable.title": "Chưa mở được tệp đính kèm",
         "attachment.unavailable.body": "Kho lưu trữ chưa phản hồi. Hãy thử lại sau ít phút.",
+    }
+)
+
+# A file sent with an answer (pakn.attachments.answers): the answer form's field, its errors, the case page.
+TEXTS.update(
+    {
+        "form.file": "Tệp gửi kèm trả lời (không bắt buộc)",
+        "form.file.hint": (
+            "Tệp PDF, DOC, DOCX tối đa 5 MB, hoặc ảnh JPG, PNG tối đa 1 MB. Công dân nhận tệp qua Zalo ngay "
+            "sau nội dung trả lời."
+        ),
+        "form.file.again": "Hãy chọn lại tệp: trình duyệt không giữ tệp đã chọn khi biểu mẫu có lỗi.",
+        "error.file_empty": "Tệp đã chọn không có nội dung. Hãy chọn tệp khác",
+        "error.file_type_not_allowed": "Chỉ gửi kèm được tệp PDF, DOC, DOCX hoặc ảnh JPG, PNG",
+        "error.file_too_big": "Tệp quá lớn: tệp PDF, DOC, DOCX tối đa 5 MB, ảnh JPG, PNG tối đa 1 MB",
+        "error.file_too_big_unread": (
+            "Tệp quá lớn: tệp PDF, DOC, DOCX tối đa 5 MB, ảnh JPG, PNG tối đa 1 MB. "
+            "Trả lời chưa được gửi: hãy nhập lại nội dung và chọn tệp nhỏ hơn"
+        ),
+        "error.file_unavailable": "Chưa lưu được tệp gửi kèm. Hãy thử gửi lại sau ít phút",
+        "error.request_id_reused": "Biểu mẫu này đã được gửi với nội dung khác. Tải lại trang rồi gửi lại",
+        "case.answer_file": "Tệp gửi kèm: {name} ({size} KB)",
     }
 )
