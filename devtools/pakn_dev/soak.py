@@ -12,12 +12,13 @@ For N seconds (default 600) citizens file cases (message, XONG, the contact form
 (TRA CỨU, HỒ SƠ) and chat, CONCURRENCY at a time, each waiting (bounded) for the OA's answers. Part way
 through, one worker function (send_outbound by default) is killed with SIGKILL and started again. The
 outbox sweep runs every two minutes, as Cloud Scheduler runs it. Then the faults stop, and the soak waits
-(bounded) for the outbox to heal: every delivery final, nothing more arriving at the stand-in, the outbox
+(bounded) for the outbox to heal: every delivery settled (final, or held for the citizen's next message),
+nothing more arriving at the stand-in, the outbox
 sweep run every 15 s meanwhile.
 
 Prints events in, events processed, cases filed, replies sent, replies sent more than once (duplicates,
 target 0: the same message to the same citizen more often than the recorded deliveries hold it), replies
-not sent, deliveries still not final after healing (stuck, target 0), dead letters with their reasons, and
+not sent, deliveries still not settled after healing (stuck, target 0), dead letters with their reasons, and
 the faults injected. Bounded in time and count; 127.0.0.1 only. Exit status 1 when a target is missed.
 """
 
@@ -53,7 +54,9 @@ TIMEOUT_HOLD = 9.0
 FAULTS = ("http_503", "http_500", "timeout", "error_-216", "error_-220", "error_-32", "error_-230")
 LOST_ANSWER = "lost_answer"
 SWEEP_OUTBOX = "sweep-outbox"
-FINAL = frozenset({"sent", "unreachable", "rejected"})
+# Ended, or waiting by design for the citizen's next message (held: outside the 7-day window with no ZNS
+# template for it): nothing the stack still has to do.
+SETTLED = frozenset({"sent", "unreachable", "rejected", "held"})
 
 
 def choose_fault(rng: random.Random, rate: float, kinds: tuple[str, ...]) -> str | None:
@@ -347,7 +350,7 @@ def heal(stack, feed: StandinFeed, project: str, limit: float, sweep_every: floa
             next_sweep = time.monotonic() + sweep_every
         time.sleep(3)
         state = read_state(project)
-        open_deliveries = [d for d in state["deliveries"] if d.get("state") not in FINAL]
+        open_deliveries = [d for d in state["deliveries"] if d.get("state") not in SETTLED]
         if len(feed.all) != last_count:
             last_count, quiet_since = len(feed.all), time.monotonic()
         if not open_deliveries and time.monotonic() - quiet_since >= 10:
@@ -445,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
 def report(traffic, traffic_seconds, state, healing, sent, injector, stats, kill_report, args) -> int:
     deliveries = state["deliveries"]
     states = Counter(d.get("state", "?") for d in deliveries)
-    stuck = [d for d in deliveries if d.get("state") not in FINAL]
+    stuck = [d for d in deliveries if d.get("state") not in SETTLED]
     outcome = compare(sent, deliveries)
     duplicates = sum(outcome.duplicates.values())
     missing = sum(outcome.missing.values())
@@ -474,13 +477,14 @@ def report(traffic, traffic_seconds, state, healing, sent, injector, stats, kill
         f"deliveries            {len(deliveries)}: " + ", ".join(f"{n} {s}" for s, n in states.most_common())
     )
     unsendable = sum(
-        len(delivery_messages(d)) for d in deliveries if d.get("state") in ("unreachable", "rejected")
+        len(delivery_messages(d)) for d in deliveries if d.get("state") in ("unreachable", "rejected", "held")
     )
     print(
-        f"not for sending       {unsendable} messages held by deliveries Zalo ended as unreachable (-230 "
-        "and the like) or rejected: final by design, not retried"
+        f"not for sending now   {unsendable} messages of deliveries held for the citizen's next message "
+        "(-230: outside the 7-day window, no ZNS template for a conversation's reply), unreachable or "
+        "rejected: by design, not retried"
     )
-    print(f"stuck after healing   {len(stuck)} not final after {healing:.0f} s of healing (target 0)")
+    print(f"stuck after healing   {len(stuck)} not settled after {healing:.0f} s of healing (target 0)")
     for delivery in stuck[:5]:
         print(
             f"  {delivery.get('key')}: {delivery.get('state')}, attempts {delivery.get('attempts')}, "

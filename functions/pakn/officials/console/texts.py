@@ -171,6 +171,7 @@ TEXTS: dict[str, str] = {
     "delivery.received": "Điện thoại công dân đã nhận lúc {at}",
     "delivery.image": "[Ảnh]",
     "delivery.form": "[Mẫu thông tin người gửi]",
+    "delivery.file": "[Tệp gửi kèm: {name}]",
     # Actions: the button, the page's title, what the official is told afterwards.
     "action.accept": "Tiếp nhận",
     "action.accept.done": "Đã tiếp nhận phản ánh. Hạn trả lời của đơn vị đã được tính lại.",
