@@ -206,32 +206,27 @@ class Sender:
     def _hold(self, ref, delivery: Delivery, progress: _Progress, reason: str, code: int | None) -> Delivery:
         """Nothing reaches the citizen now: the delivery waits, on the case and on the citizen's record, for
         their next message (pakn.conversation.service releases it)."""
-        changes = {
-            "state": "held",
-            "lease_until": None,
-            "next_attempt_at": None,
-            "last_error_code": code,
-            "held_reason": reason,
-            **progress.changes(),
-        }
-        ref.update(changes)
+        held = self._record(
+            ref,
+            delivery,
+            progress,
+            state="held",
+            next_attempt_at=None,
+            last_error_code=code,
+            held_reason=reason,
+        )
         self._citizens.hold(delivery.citizen_id, delivery.key)
         log.info("delivery held for the citizen's next message", delivery_key=delivery.key, reason=reason)
         self._release_waiting(delivery.key)
-        return delivery.model_copy(update=changes)
+        return held
 
     def _wait_for_morning(self, ref, delivery: Delivery, progress: _Progress) -> Delivery:
         """Zalo sends nothing at night: the delivery is due again when the night ends, and the outbox sweep
         brings it back then (the citizen's later deliveries wait behind it, so they keep their order)."""
-        changes = {
-            "state": "pending",
-            "lease_until": None,
-            "next_attempt_at": self._policy.night.ends_after(self._clock()),
-            **progress.changes(),
-        }
-        ref.update(changes)
+        morning = self._policy.night.ends_after(self._clock())
+        waiting = self._record(ref, delivery, progress, state="pending", next_attempt_at=morning)
         log.info("delivery waits for the morning", delivery_key=delivery.key)
-        return delivery.model_copy(update=changes)
+        return waiting
 
     def _claim(self, ref, key: str) -> Delivery:
         def examine(uow: UnitOfWork, snapshot) -> Delivery | Take[Delivery]:
@@ -296,31 +291,20 @@ class Sender:
         return self._zalo.send_file(citizen_id, upload_id)
 
     def _retry_later(self, ref, delivery: Delivery, progress: _Progress, code: int | None) -> None:
-        now = self._clock()
-        changes = {
-            "state": "retrying",
-            "lease_until": None,
-            "next_attempt_at": now + retry_delay(delivery.attempts),
-            "last_error_code": code,
-            **progress.changes(),
-        }
-        ref.update(changes)
+        retry_at = self._clock() + retry_delay(delivery.attempts)
+        self._record(
+            ref, delivery, progress, state="retrying", next_attempt_at=retry_at, last_error_code=code
+        )
         log.warning(
             "delivery will be retried", delivery_key=delivery.key, code=code, attempt=delivery.attempts
         )
 
     def _hand_on(self, ref, delivery: Delivery, progress: _Progress) -> Delivery:
         """The lease cannot cover another send: what went out is recorded, the rest goes on elsewhere."""
-        changes = {
-            "state": "pending",
-            "lease_until": None,
-            "next_attempt_at": self._clock(),
-            **progress.changes(),
-        }
-        ref.update(changes)
+        handed_on = self._record(ref, delivery, progress, state="pending", next_attempt_at=self._clock())
         self._republish(delivery.key, delivery.citizen_id)
         log.warning("delivery handed on", delivery_key=delivery.key, count=progress.sent_count)
-        return delivery.model_copy(update=changes)
+        return handed_on
 
     def _finish(
         self,
@@ -333,23 +317,30 @@ class Sender:
         zns_message_id: str | None = None,
     ):
         now = self._clock()
-        changes = {
-            "state": state,
-            "lease_until": None,
-            "next_attempt_at": None,
-            "last_error_code": code,
-            "sent_at": now if progress.delivered or zns_message_id else None,
-            "channel": channel,
-            "zns_message_id": zns_message_id,
-            "held_reason": None,
-            **progress.changes(),
-        }
-        ref.update(changes)
+        finished = self._record(
+            ref,
+            delivery,
+            progress,
+            state=state,
+            next_attempt_at=None,
+            last_error_code=code,
+            sent_at=now if progress.delivered or zns_message_id else None,
+            channel=channel,
+            zns_message_id=zns_message_id,
+            held_reason=None,
+        )
         if state == "unreachable":
             # The citizen's channel, not the case: an official reading the case sees it from here.
             self._citizens.mark_unreachable(delivery.citizen_id, code, now)
         log.info("delivery finished", delivery_key=delivery.key, status=state, code=code, kind=channel)
         self._release_waiting(delivery.key)
+        return finished
+
+    @staticmethod
+    def _record(ref, delivery: Delivery, progress: _Progress, **changes) -> Delivery:
+        """One write: how far this invocation got, what the delivery waits for next, the lease given up."""
+        changes = {**changes, "lease_until": None, **progress.changes()}
+        ref.update(changes)
         return delivery.model_copy(update=changes)
 
     def _release_waiting(self, key: str) -> None:
