@@ -60,9 +60,14 @@ def zalo_webhook(request):
 @functions_framework.http
 def handle_zalo_event(request):
     """Push from the events topic: the citizen's conversation, and ZNS receipts for the deliveries."""
+    from datetime import UTC, datetime
+
     from pakn import runtime
     from pakn.intake.events import CitizenEvent
     from pakn.platform.push import handle_push
+
+    # The turn's replies are sent here under a lease that runs from now: LEASE is this function's timeout.
+    began = datetime.now(UTC)
 
     def handle(envelope):
         event = envelope.payload(CitizenEvent)
@@ -73,7 +78,7 @@ def handle_zalo_event(request):
             return
         # Attachments are copied first, outside the inbox's transaction: Zalo's URLs expire in about 7 days.
         event = runtime.keep_attachments(event)
-        runtime.inbox().process(event, runtime.conversation().apply)
+        runtime.inbox().process(event, runtime.conversation().apply, began_at=began)
 
     outcome = handle_push(request.get_data(), handle, runtime.dead_letter_publisher())
     return outcome.body, outcome.status

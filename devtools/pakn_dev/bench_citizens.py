@@ -211,12 +211,17 @@ class Citizen:
 
 
 def complaints() -> list[str]:
-    """Realistic complaints that name their place (so no question about the place interrupts the filing):
-    the labelled messages routed to an agency."""
+    """Realistic complaints that name their place: the labelled messages routed to an agency, but for the
+    few the conversation would ask a question about (place, kind, department), which would interrupt the
+    filing."""
+    from pakn.routing.classify import classify
+    from pakn.routing.route import ASKING, route
     from pakn_dev.eval_classifier import DEFAULT_PATH, load_labelled
 
     return [
         message["text"]
         for message in load_labelled(DEFAULT_PATH)
-        if message.get("agency_id") and message.get("kind") in ("procedure", "conduct", "regulation")
+        if message.get("agency_id")
+        and message.get("kind") in ("procedure", "conduct", "regulation")
+        and route(classify(message["text"]), place_asked=False, text=message["text"]).outcome not in ASKING
     ]

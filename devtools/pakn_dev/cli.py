@@ -17,6 +17,7 @@ COMMANDS = {
     "deliveries": "list the replies and dead letters that are stuck, and replay them (local or cloud)",
     "officials": "officials' accounts: add, list, move, disable (on the Auth emulator, or --project)",
     "agencies": "agency ids with their names, levels, former names and aliases; SEARCH as the console's",
+    "training": "export the examples learnt from officials' transfers; retrain, install only if not worse",
 }
 
 

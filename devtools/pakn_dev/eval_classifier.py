@@ -1,7 +1,8 @@
 """`python -m pakn_dev.eval_classifier [PATH] [--split NAME]`: the classifier against the labelled messages.
 
-Prints, for the dev and the test split separately (tests/data/LABELLING.md: the model is trained on
-train, calibrated on dev, and never tuned on test), the accuracy of each field, the wrong-agency rate,
+Prints, for the test split (tests/data/LABELLING.md: the model is fitted on train and dev, chosen and
+calibrated by cross-validation over both, and never tuned on test; `--split dev` shows a split it was
+trained on), what the model was trained on, the accuracy of each field, the wrong-agency rate,
 and confusion tables of kinds and of agencies. Exits 1 when the test split misses a target, so CI fails on
 a regression.
 
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pakn.platform.configuration import DATA_DIR
 from pakn.routing.classify import Classification, classify
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "labelled_messages.jsonl"
@@ -29,7 +31,7 @@ TARGETS = {"kind_accuracy": 0.95, "level_accuracy": 0.93, "agency_accuracy": 0.9
 MAX_WRONG_AGENCY_RATE = 0.01
 # What CI enforces on the test split: the figures reached when the split was fixed, less a margin, so a
 # regression fails while the targets above stay the goal (README reports both).
-FLOORS = {"kind_accuracy": 0.90, "level_accuracy": 0.88, "agency_accuracy": 0.90}
+FLOORS = {"kind_accuracy": 0.94, "level_accuracy": 0.93, "agency_accuracy": 0.93}
 MAX_WRONG_AGENCY_FLOOR = 0.03
 KINDS = ("procedure", "conduct", "regulation", "out_of_scope")
 
@@ -144,10 +146,26 @@ def report(name: str, evaluation: Evaluation, out=print) -> None:
         out(f"  {_short(expected):13s} right {right:3d}; to {wrong}")
 
 
+def trained_on() -> str:
+    """What the installed model learnt from (pakn_dev.training), and its heads' cross-validated accuracy
+    where it was chosen by cross-validation over train and dev (then only the test split is held out)."""
+    model = json.loads((DATA_DIR / "model.json").read_text(encoding="utf-8"))
+    sizes = model.get("trained_on", {})
+    if "folds" not in sizes:
+        return f"model {model['version']}: fitted on train ({sizes.get('train')}), calibrated on dev"
+    heads = ", ".join(f"{name} {head['cv_accuracy']:.1%}" for name, head in model["heads"].items())
+    return (
+        f"model {model['version']}: fitted on train ({sizes['train']}) and dev ({sizes['dev']}), chosen and "
+        f"calibrated by {sizes['folds']}-fold cross-validation over both; heads' accuracy there: {heads}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     path = Path(argv[0]) if argv and not argv[0].startswith("--") else DEFAULT_PATH
-    splits = [argv[argv.index("--split") + 1]] if "--split" in argv else ["dev", "test"]
+    splits = [argv[argv.index("--split") + 1]] if "--split" in argv else ["test"]
+    print(trained_on())
+    print()
     failures: list[str] = []
     for split in splits:
         messages = load_labelled(path, split)

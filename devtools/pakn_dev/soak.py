@@ -332,7 +332,9 @@ def read_state(project: str) -> dict:
     return {
         "deliveries": deliveries,
         "cases": sum(1 for _ in db.collection_group("cases").select([]).stream()),
-        "inbound_events": sum(1 for _ in db.collection("inbound_events").select([]).stream()),
+        # An event that caused replies is marked by their delivery, one that caused none by its own marker.
+        "events_processed": sum(1 for _ in db.collection("inbound_events").select([]).stream())
+        + sum(1 for delivery in deliveries if delivery["key"].endswith("#replies")),
         "dead_letters": [snapshot.to_dict() for snapshot in db.collection("dead_letters").stream()],
     }
 
@@ -460,7 +462,7 @@ def report(traffic, traffic_seconds, state, healing, sent, injector, stats, kill
         + ", ".join(f"{n} {k}" for k, n in traffic.scripts.most_common())
     )
     print(f"events in             {traffic.events + 1} accepted by the webhook (with the warm-up)")
-    print(f"events processed      {state['inbound_events']} (inbound_events markers)")
+    print(f"events processed      {state['events_processed']} (their replies' deliveries and markers)")
     print(f"cases filed           {state['cases']}")
     print(
         f"replies sent          {outcome.sent} messages at the stand-in; "

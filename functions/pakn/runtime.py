@@ -60,9 +60,16 @@ def dead_letter_publisher():
 
 @cache
 def inbox():
+    """The conversation worker's inbox, which sends each turn's replies itself (the Zalo client is built
+    on the first of them, not at the worker's start), with a client that never refreshes the OA's tokens:
+    the app secret and the refresh token stay with the sender function."""
     from pakn.intake.inbox import Inbox
 
-    return Inbox(firestore_db(), publish_outbound)
+    return Inbox(
+        firestore_db(),
+        publish_outbound,
+        send_claimed=lambda delivery: sender(refreshes=False).deliver_claimed(delivery),
+    )
 
 
 @cache
@@ -115,24 +122,27 @@ def conversation():
 
 
 @cache
-def zalo_client():
+def zalo_client(refreshes: bool = True):
+    """`refreshes`: the client may refresh the OA's token pair, with the app secret and the first refresh
+    token (the sender function); otherwise it only reads the pair that the sender keeps fresh."""
     from pakn.zalo.client import firestore_client
 
     config = settings()
-    refresh_token = config.zalo_refresh_token
+    refresh_token = config.zalo_refresh_token if refreshes else None
     return firestore_client(
         firestore_db(),
         api_base=config.zalo_api_base,
         oauth_base=config.zalo_oauth_base,
         zns_base=config.zalo_zns_base,
         app_id=config.zalo_app_id,
-        app_secret=config.require("zalo_app_secret"),
+        app_secret=config.require("zalo_app_secret") if refreshes else None,
         initial_refresh_token=refresh_token.get_secret_value() if refresh_token else None,
     )
 
 
 @cache
-def sender():
+def sender(refreshes: bool = True):
+    """`refreshes`: as for zalo_client."""
     from pakn.delivery.reach import default_policy
     from pakn.delivery.sender import Sender
 
@@ -141,7 +151,11 @@ def sender():
         policy = policy.without_night()
     # The bucket: officials' files sent with answers are read from it and uploaded to Zalo.
     return Sender(
-        firestore_db(), zalo_client(), publish_outbound, policy=policy, attachments=attachment_store()
+        firestore_db(),
+        zalo_client(refreshes),
+        publish_outbound,
+        policy=policy,
+        attachments=attachment_store(),
     )
 
 

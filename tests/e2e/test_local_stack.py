@@ -85,12 +85,14 @@ def test_a_signed_text_is_stored_and_acknowledged(running_stack):
 
     from google.cloud import firestore
 
+    from pakn.intake.inbox import replies_key
     from pakn.platform import firestore_paths
 
     # This stack's emulator, for this read only: the next tests' clients must find the session's own.
     with mock.patch.dict(os.environ, {"FIRESTORE_EMULATOR_HOST": info.emulators["firestore"]}):
         client = firestore.Client(project=info.project)
-    stored = firestore_paths.inbound_event(client, response.json()["event_id"]).get()
+    # The event's replies are its processed marker, and keep the event as it came.
+    stored = firestore_paths.delivery(client, replies_key(response.json()["event_id"])).get()
     assert stored.exists
     assert stored.get("event")["citizen_id"] == citizen_id
 

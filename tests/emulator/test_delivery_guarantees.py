@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,6 +15,7 @@ from pakn.platform import firestore_paths
 pytestmark = pytest.mark.emulator
 
 CITIZEN = "7712345678901234567"
+OTHER_CITIZEN = "7712345678901234500"
 
 
 def test_a_zalo_retry_of_the_same_msg_id_is_answered_once(pipeline, firestore_db):
@@ -27,21 +29,55 @@ def test_a_zalo_retry_of_the_same_msg_id_is_answered_once(pipeline, firestore_db
     assert len(state["draft"]["parts"]) == 1
 
 
-def test_a_pubsub_redelivery_changes_nothing_and_sends_nothing(pipeline, firestore_db):
+def test_a_pubsub_redelivery_after_the_worker_sent_the_replies_changes_nothing_and_sends_nothing(
+    pipeline, firestore_db
+):
+    # The OA's token pair, granted once a day by the sender function (the worker only reads it).
+    pipeline.say(OTHER_CITIZEN, "hướng dẫn")
     assert (
         pipeline.post(pipeline.zalo.text(CITIZEN, "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm")).status_code
         == 200
     )
     [event_delivery] = pipeline.pull()
     assert pipeline.deliver(event_delivery) == 200
+    # The worker sent the turn's replies itself (one delivery holding both): nothing for the sender.
+    assert pipeline.replies(CITIZEN) == [messages.text("welcome"), messages.text("draft_started")]
+    assert pipeline.pull() == []
     assert pipeline.deliver(event_delivery, ack=False) == 200  # redelivered after the ack was lost
-    outbound = pipeline.pull()
-    assert len(outbound) == 2  # one delivery holding both replies, published by each delivery of the event
-    assert {pipeline.deliver(d) for d in outbound} == {200}
-    for delivery in outbound:  # and each outbound message redelivered once more
-        assert pipeline.deliver(delivery, ack=False) == 200
-    assert len(pipeline.replies(CITIZEN)) == 2
-    assert pipeline.standin.control.stats()["sends"] == 2
+    assert pipeline.pull() == []  # its replies are sent: not even republished
+    assert pipeline.replies(CITIZEN) == []
+    assert pipeline.standin.control.stats()["sends"] == 2 + 2
+    state = firestore_paths.citizen(firestore_db, CITIZEN).get().to_dict()
+    assert len(state["draft"]["parts"]) == 1
+    # The turn's delivery is the event's marker: no other record says it was processed.
+    assert list(firestore_db.collection(firestore_paths.INBOUND_EVENTS).stream()) == []
+
+
+def test_an_event_that_causes_no_reply_is_still_processed_once(pipeline, firestore_db):
+    from pakn.intake.events import CitizenEvent
+    from pakn.intake.inbox import Inbox, Replies
+
+    event = CitizenEvent.model_validate(
+        {
+            "event_id": "zalo-msg-silent",
+            "event_name": "user_send_text",
+            "type": "message",
+            "citizen_id": CITIZEN,
+            "occurred_at": datetime.now(UTC),
+            "text": "👍",
+        }
+    )
+    applied = []
+
+    def apply(uow, event):
+        applied.append(event.event_id)
+        return Replies([])
+
+    inbox = Inbox(firestore_db, lambda request, citizen_id: None)
+    assert inbox.process(event, apply) == inbox.process(event, apply) == []
+    assert applied == ["zalo-msg-silent"]
+    marker = firestore_paths.inbound_event(firestore_db, event.event_id).get().to_dict()
+    assert marker["event"]["citizen_id"] == CITIZEN and marker["expire_at"] > marker["processed_at"]
 
 
 def test_messages_delivered_out_of_order_keep_the_citizens_order(pipeline, firestore_db):

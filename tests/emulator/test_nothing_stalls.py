@@ -1,6 +1,7 @@
 """Nothing stalls: the functions run as processes of their own, the Pub/Sub emulator pushes to them as it
 does for `pakn dev` (redelivering about once a second), the Zalo stand-in answers 503 for a while, and a
-sender is killed while it holds a lease. Every reply still reaches every citizen exactly once, in order.
+sender is killed while it holds a lease (the sender function, or the conversation worker sending its turn's
+replies itself). Every reply still reaches every citizen exactly once, in order.
 
 What used to happen here: the held lease answered 503 to every redelivery, the reply reached the
 subscription's 15 attempts in seconds, the emulator crashed forwarding it to the dead-letter topic, and no
@@ -58,6 +59,10 @@ def held_lease(db) -> str | None:
     return None
 
 
+# Whoever may hold a delivery's lease: the sender function, and the conversation worker with its turn's.
+SENDERS = ("send_outbound", "handle_zalo_event")
+
+
 def kill_a_sender_holding_a_lease(live: LiveStack, db, within: float = 60) -> str:
     """Waits for a sender to be in the middle of a send, kills it there, and returns the delivery it held."""
     deadline = time.monotonic() + within
@@ -66,9 +71,11 @@ def kill_a_sender_holding_a_lease(live: LiveStack, db, within: float = 60) -> st
         if key is None:
             time.sleep(0.02)
             continue
-        live.kill("send_outbound")
+        for function in SENDERS:
+            live.kill(function)
         snapshot = firestore_paths.delivery(db, key).get()
-        live.restart("send_outbound")
+        for function in SENDERS:
+            live.restart(function)
         if snapshot.get("state") == "sending":
             return key  # it died holding the lease
         # It finished that attempt just before the kill: try again with the next one.

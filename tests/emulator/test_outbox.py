@@ -1,6 +1,7 @@
-"""The outbox heals itself: a lost publish, a lease left by a dead sender, a reply waiting for the one before
-it, and dead letters listed and replayed by `pakn deliveries`, on the emulators and the Zalo stand-in.
-The outbox sweep runs as Cloud Scheduler runs it, at a chosen time where the test must not wait."""
+"""The outbox heals itself: a lost publish, a lease left by a dead sender or by a conversation worker that
+died before sending its turn's replies, a reply waiting for the one before it, and dead letters listed and
+replayed by `pakn deliveries`, on the emulators and the Zalo stand-in. The outbox sweep runs as Cloud
+Scheduler runs it, at a chosen time where the test must not wait."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pakn_dev import cli
 pytestmark = pytest.mark.emulator
 
 CITIZEN = "7812345678901234567"
+OTHER_CITIZEN = "7812345678901234500"
 
 
 def outbox_sweep(at: datetime | None = None):
@@ -35,6 +37,20 @@ def publish_outbound(request, citizen_id: str) -> None:
 
 def deliveries(db) -> list[dict]:
     return [s.to_dict() for s in db.collection(firestore_paths.DELIVERIES).stream()]
+
+
+def of_citizen(found: list[dict]) -> list[dict]:
+    return [d for d in found if d["citizen_id"] == CITIZEN]
+
+
+@pytest.fixture
+def replies_published(monkeypatch) -> None:
+    """The conversation worker publishes its turns' replies for the sender function, as it does those that
+    wait their turn, instead of sending them itself: the sender's part and the outbox sweep's, alone."""
+    from pakn import runtime
+    from pakn.intake.inbox import Inbox
+
+    monkeypatch.setattr(runtime, "inbox", lambda: Inbox(runtime.firestore_db(), runtime.publish_outbound))
 
 
 def process_events_only(pipeline) -> None:
@@ -59,7 +75,9 @@ def leave_a_dead_senders_lease(db, key: str, seconds_left: float) -> None:
     )
 
 
-def test_a_reply_whose_publish_was_lost_goes_out_with_the_next_outbox_sweep(pipeline, firestore_db):
+def test_a_reply_whose_publish_was_lost_goes_out_with_the_next_outbox_sweep(
+    pipeline, replies_published, firestore_db
+):
     assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
     process_events_only(pipeline)
     assert pipeline.run() == []  # nothing left in Pub/Sub: only the outbox knows about the reply
@@ -76,7 +94,9 @@ def test_a_reply_whose_publish_was_lost_goes_out_with_the_next_outbox_sweep(pipe
     assert outbox_sweep(datetime.now(UTC) + timedelta(hours=1)).republished == 0
 
 
-def test_a_lease_held_by_a_dead_sender_is_acknowledged_and_swept_back_when_it_ends(pipeline, firestore_db):
+def test_a_lease_held_by_a_dead_sender_is_acknowledged_and_swept_back_when_it_ends(
+    pipeline, replies_published, firestore_db
+):
     assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
     process_events_only(pipeline)
     [pending] = deliveries(firestore_db)
@@ -97,7 +117,99 @@ def test_a_lease_held_by_a_dead_sender_is_acknowledged_and_swept_back_when_it_en
     assert pipeline.standin.control.stats()["sends"] == 2
 
 
-def test_a_citizens_replies_wait_for_the_earlier_ones_and_go_out_in_order(pipeline, firestore_db):
+class InstanceDied(BaseException):
+    """The function's instance is gone: nothing after this point runs, and its push is never answered."""
+
+
+def test_a_worker_that_dies_between_its_commit_and_its_send_leaves_the_replies_to_the_outbox_sweep(
+    pipeline, firestore_db, monkeypatch
+):
+    from pakn.delivery.sender import Sender
+    from pakn.intake import inbox
+
+    monkeypatch.setattr(inbox, "LEASE", timedelta(seconds=4))  # so the test need not wait a minute
+
+    def dies(sender, delivery):
+        raise InstanceDied
+
+    monkeypatch.setattr(Sender, "deliver_claimed", dies)
+    assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
+    [event] = pipeline.pull()
+    with pytest.raises(InstanceDied):
+        pipeline.deliver(event)
+    [claimed] = deliveries(firestore_db)
+    assert (claimed["state"], claimed["attempts"]) == ("sending", 1)
+    assert claimed["next_attempt_at"] == claimed["lease_until"]  # where the outbox sweep finds it
+    monkeypatch.undo()  # the instances after it send as usual
+
+    # Pub/Sub redelivers the unanswered event: processed already, its replies still leased, so the key is
+    # republished and the sender leaves it to the lease's holder; nothing is sent twice, nothing lost.
+    pipeline.subscriber.modify_ack_deadline(
+        subscription=event.subscription, ack_ids=[event.ack_id], ack_deadline_seconds=0
+    )
+    assert pipeline.run() == [200, 200]
+    assert outbox_sweep().republished == 0  # not due before the lease ends
+    assert pipeline.standin.control.stats()["sends"] == 0
+
+    time.sleep(max(0.0, (claimed["lease_until"] - datetime.now(UTC)).total_seconds()) + 0.5)
+    assert outbox_sweep().republished == 1
+    assert set(pipeline.run()) == {200}
+    assert pipeline.replies(CITIZEN) == [messages.text("welcome"), messages.text("help")]
+    assert pipeline.standin.control.stats()["sends"] == 2
+    [sent] = deliveries(firestore_db)
+    assert (sent["state"], sent["attempts"]) == ("sent", 2)
+
+
+def test_replies_zalo_cannot_take_now_go_to_the_sender_and_their_event_is_acknowledged(
+    pipeline, firestore_db
+):
+    pipeline.say(OTHER_CITIZEN, "hướng dẫn")  # the OA's token pair, which only the sender function grants
+    sends = pipeline.standin.control.stats()["sends"]
+    pipeline.standin.control.fault(3, http_status=503)  # the worker's whole attempt fails
+    assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
+    [event] = pipeline.pull()
+    assert pipeline.deliver(event) == 200  # the event was processed: not to be redelivered
+    [retrying] = of_citizen(deliveries(firestore_db))
+    assert (retrying["state"], retrying["attempts"], retrying["lease_until"]) == ("retrying", 1, None)
+    [outbound] = pipeline.pull()  # published for the sender function
+    assert pipeline.deliver(outbound) == 200
+    assert pipeline.replies(CITIZEN) == [messages.text("welcome"), messages.text("help")]
+    assert pipeline.standin.control.stats()["sends"] == sends + 2
+    [sent] = of_citizen(deliveries(firestore_db))
+    assert (sent["state"], sent["attempts"]) == ("sent", 2)
+
+
+def test_replies_whose_turn_used_up_most_of_the_lease_are_handed_to_the_sender(pipeline, firestore_db):
+    from pakn import runtime
+    from pakn.delivery.sender import LEASE, ONE_SEND
+    from pakn.intake.events import CitizenEvent
+
+    pipeline.say(OTHER_CITIZEN, "hướng dẫn")  # the OA's token pair, which only the sender function grants
+    sends = pipeline.standin.control.stats()["sends"]
+    now = datetime.now(UTC)
+    event = CitizenEvent(
+        event_id="zalo-msg-slow",
+        event_name="user_send_text",
+        type="message",
+        citizen_id=CITIZEN,
+        occurred_at=now,
+        text="hướng dẫn",
+    )
+    # Its attachments took so long to keep that the lease left cannot cover a send.
+    began = now - LEASE + ONE_SEND / 2
+    runtime.inbox().process(event, runtime.conversation().apply, began_at=began)
+    [handed_on] = of_citizen(deliveries(firestore_db))
+    assert (handed_on["state"], handed_on["sent_count"], handed_on["lease_until"]) == ("pending", 0, None)
+    assert pipeline.standin.control.stats()["sends"] == sends  # nothing sent past the worker's lease
+    assert set(pipeline.run()) == {200}  # its republished key, taken by the sender function
+    assert pipeline.replies(CITIZEN) == [messages.text("welcome"), messages.text("help")]
+    [sent] = of_citizen(deliveries(firestore_db))
+    assert (sent["state"], sent["attempts"]) == ("sent", 2)
+
+
+def test_a_citizens_replies_wait_for_the_earlier_ones_and_go_out_in_order(
+    pipeline, replies_published, firestore_db
+):
     assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
     process_events_only(pipeline)
     [first] = deliveries(firestore_db)
@@ -139,7 +251,9 @@ def dead_letter_as_pubsub_does(pipeline, outbound) -> None:
     pipeline.subscriber.acknowledge(subscription=outbound.subscription, ack_ids=[outbound.ack_id])
 
 
-def test_a_dead_lettered_delivery_is_listed_and_replayed_by_pakn_deliveries(pipeline, firestore_db, capsys):
+def test_a_dead_lettered_delivery_is_listed_and_replayed_by_pakn_deliveries(
+    pipeline, replies_published, firestore_db, capsys
+):
     pipeline.standin.control.fault(3, http_status=503)  # one whole attempt fails
     assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
     [event] = pipeline.pull()
@@ -197,7 +311,9 @@ def test_the_local_topology_hands_the_emulator_no_dead_letter_policy(project_id)
     assert any(sub.max_delivery_attempts for sub in topology.subscriptions)
 
 
-def test_a_delivery_locked_by_a_dead_transaction_is_retried_not_failed(pipeline, firestore_db, capsys):
+def test_a_delivery_locked_by_a_dead_transaction_is_retried_not_failed(
+    pipeline, replies_published, firestore_db, capsys
+):
     assert pipeline.post(pipeline.zalo.text(CITIZEN, "hướng dẫn")).status_code == 200
     process_events_only(pipeline)
     [pending] = deliveries(firestore_db)
@@ -229,9 +345,13 @@ def test_a_message_zalo_refuses_does_not_hold_back_the_rest_of_its_turn(pipeline
     assert (refused["rejected"], refused["sent_count"], refused["last_error_code"]) == ([0], 1, -201)
     [letter] = [s.to_dict() for s in firestore_db.collection(firestore_paths.DEAD_LETTERS).stream()]
     assert letter["reason"] == "Zalo rejected a message (-201)"
+    # With the event whose replies the worker sent itself: replaying it changes nothing.
+    assert letter["source_subscription"].endswith("/zalo-events-to-conversation")
 
 
-def test_a_delivery_whose_lease_runs_short_is_handed_on_and_goes_on_where_it_stopped(pipeline, firestore_db):
+def test_a_delivery_whose_lease_runs_short_is_handed_on_and_goes_on_where_it_stopped(
+    pipeline, replies_published, firestore_db
+):
     from pakn import runtime
     from pakn.delivery.sender import Sender
 

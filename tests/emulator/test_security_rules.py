@@ -32,7 +32,8 @@ def guarded_firestore(tmp_path_factory) -> str:
     try:
         supervisor.wait_ready([service])
         base = f"http://127.0.0.1:{port}/v1/projects/{DEV_PROJECT}/databases/(default)/documents"
-        for path in (CASE, "agencies/xa-00008/cases/case-2", "deliveries/d-1", "citizens/c-1"):
+        others = ("agencies/xa-00008/cases/case-2", "deliveries/d-1", "citizens/c-1", "training_examples/e-1")
+        for path in (CASE, *others):
             collection, _, doc_id = path.rpartition("/")
             # "Bearer owner" is the emulator's administrator: it writes past the rules, like the server SDK.
             response = requests.post(
@@ -64,6 +65,7 @@ def test_an_official_reads_their_own_agencys_cases(guarded_firestore, sign_in):
         ({"role": "official", "agency_id": "xa-00004"}, "agencies/xa-00008/cases/case-2"),
         ({"role": "official", "agency_id": "xa-00004"}, "deliveries/d-1"),
         ({"role": "official", "agency_id": "xa-00004"}, "citizens/c-1"),
+        ({"role": "desk", "agency_id": "vp-ubnd"}, "training_examples/e-1"),
         ({"role": "citizen", "agency_id": "xa-00004"}, CASE),
         (None, CASE),
     ],

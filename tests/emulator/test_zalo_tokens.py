@@ -169,3 +169,19 @@ def test_a_refused_refresh_releases_the_lease_and_keeps_the_stored_token(store, 
 def test_without_any_refresh_token_the_configuration_is_wrong(store):
     with pytest.raises(ConfigurationError):
         store(initial_refresh_token=None).current()
+
+
+def test_a_store_that_may_not_refresh_reads_the_pair_and_leaves_its_refresh_to_others(
+    store, firestore_db, standin
+):
+    reader = store(refresh=None, initial_refresh_token=None)  # the conversation worker's
+    with pytest.raises(TokenUnavailable):
+        reader.current()  # no pair yet, and the first grant is not its to make
+    assert stored(firestore_db) == {} and refreshes(standin) == 0
+
+    token = store().current()  # the sender function's grant
+    assert reader.current() == token
+    reader.invalidate(token)  # Zalo rejected it: the reader cannot refresh, the pair stays as it was
+    with pytest.raises(TokenUnavailable):
+        reader.current()
+    assert stored(firestore_db)["access_token"] == token and refreshes(standin) == 1

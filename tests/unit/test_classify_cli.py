@@ -61,7 +61,7 @@ def test_blank_lines_are_skipped(monkeypatch):
 
 
 def test_details_adds_ambiguity_outside_body_and_version(monkeypatch):
-    _, lines = run_classify(monkeypatch, '{"id": 1, "text": "làm cccd chậm"}\n', "--details")
+    _, lines = run_classify(monkeypatch, '{"id": 1, "text": "làm cccd ở công an phường chậm"}\n', "--details")
     assert lines[0]["outside_body"] == "police"
     assert lines[0]["place_ambiguous"] is False
     assert lines[0]["version"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pakn.delivery.outbox import Delivery, OutboundMessage
-from pakn.delivery.sender import RETRY_FIRST, RETRY_LONGEST, retry_delay
+from pakn.delivery.sender import LEASE, RETRY_FIRST, RETRY_LONGEST, retry_delay
+from pakn.platform.topology import load_topology
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -46,3 +47,11 @@ def test_a_failed_delivery_waits_longer_each_time_up_to_a_limit():
     assert retry_delay(100_000) == RETRY_LONGEST
     assert retry_delay(0) == RETRY_FIRST
     assert timedelta(minutes=15) >= RETRY_LONGEST
+
+
+def test_no_lease_outlasts_the_invocation_that_holds_it():
+    # Each holder's lease starts when its invocation does (the sender's claim, the conversation worker's
+    # turn): no send may start that the invocation's timeout would cut short before it is recorded.
+    topology = load_topology()
+    for holder in ("send_outbound", "handle_zalo_event"):
+        assert LEASE.total_seconds() <= topology.function(holder).timeout_seconds, holder

@@ -76,6 +76,7 @@ def test_ttl_fields_are_declared(declared):
         ("dead_letters", "expire_at"),
         ("deliveries", "expire_at"),
         ("notifications", "expire_at"),
+        ("training_examples", "expire_at"),
     }
 
 

@@ -49,6 +49,16 @@ class _Stored(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class AskedQuestion(_Stored):
+    """A quick question the citizen was asked before filing because the classifier was unsure (hỏi lại
+    công dân): which ("kind", "department"), what was offered (kinds, or agency ids), and their answer
+    (None: they did not know, or answered none of them)."""
+
+    question: str
+    choices: list[str]
+    answer: str | None = None
+
+
 class CaseRouting(_Stored):
     """Why the case is where it is: the decision, the classifier's version and the words that decided it."""
 
@@ -59,6 +69,10 @@ class CaseRouting(_Stored):
     classifier_version: str
     classified_agency_id: str | None = None
     outside_body: str | None = None
+    # For a case sent to triage: the agencies it may belong to (agency ids, most likely first), for the desk.
+    candidates: list[str] = Field(default_factory=list)
+    # What the citizen was asked before filing, and answered; their answer decided over the classifier's.
+    asked: list[AskedQuestion] = Field(default_factory=list)
 
 
 class CitizenInformation(_Stored):

@@ -8,7 +8,8 @@ and returns it, changing nothing. The entry also keeps a digest of the request's
 `request_id` sent with other parameters is refused (409 `request_id_reused`, as payment APIs treat a reused
 idempotency key) rather than answered with a result that is not its own. What the citizen must hear is
 recorded in the same transaction as a delivery keyed by that natural key (the outbox) and published after
-the commit; a retry publishes it again, which the sender ignores once it is sent.
+the commit; a retry publishes it again, which the sender ignores once it is sent. A transfer also keeps,
+in the same transaction, the training example it teaches the classifier (pakn.cases.corrections).
 
 An official sees their own agency's cases only, and another agency's case is answered exactly as a missing
 one (404 `case_not_found`), before anything else about it (a used request id, its state) is looked at.
@@ -39,6 +40,7 @@ from pakn.cases.case import (
     TextTooLong,
     Transition,
 )
+from pakn.cases.corrections import CorrectionStore
 from pakn.cases.store import CaseStore
 from pakn.citizens.state import AfterAnswer, AwaitingInfo
 from pakn.citizens.store import CitizenStore
@@ -101,6 +103,7 @@ class Workflow:
         self._announcer = announcer
         self._db = db
         self._cases = CaseStore(db)
+        self._corrections = CorrectionStore(db)
         self._citizens = CitizenStore(db)
         self._publish_outbound = publish_outbound
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -251,6 +254,9 @@ class Workflow:
             if self._announcer is not None and changed.agency_id != case.agency_id:
                 changed = self._announcer.announce(uow, changed, now)
             self._cases.save(uow, case, changed)
+            if action == "transfer":
+                # Where the case belonged is what the classifier should have said: a training example.
+                self._corrections.record(uow, case, transition)
             if transition.awaiting_citizen:
                 awaiting = AwaitingInfo(
                     case_id=case.case_id, agency_id=case.agency_id, tracking_code=case.tracking_code

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import ContactDetails, Language, Location, Media
 
-DraftStage = Literal["collecting", "awaiting_place", "awaiting_contact", "confirming"]
+DraftStage = Literal["collecting", "awaiting_place", "awaiting_answer", "awaiting_contact", "confirming"]
+# The quick questions asked before filing when the classifier is unsure (config/routing.json `ask`).
+QuestionKey = Literal["kind", "department"]
 
 
 class DraftPart(BaseModel):
@@ -27,6 +29,21 @@ class DraftPart(BaseModel):
     location: Location | None = None
 
 
+class Question(BaseModel):
+    """A quick question (câu hỏi nhanh) asked at XONG because the classifier was unsure, and the citizen's
+    answer, which replaces the classifier's decision when the case is filed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: QuestionKey
+    # What was offered, in the order shown: kinds, or department agency ids.
+    choices: list[str]
+    # One of `choices`; None while unanswered, or when the citizen did not know or answered none of them.
+    answer: str | None = None
+    # An answer matched none of the choices and the question was asked again; the next miss goes on without.
+    reasked: bool = False
+
+
 class Draft(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -37,6 +54,8 @@ class Draft(BaseModel):
     place_asked: bool = False
     # The units the citizen was asked to choose from (agency ids), when the place named was ambiguous.
     place_choices: list[str] = Field(default_factory=list)
+    # The quick questions asked, in order; while the stage is awaiting_answer the last one awaits its answer.
+    questions: list[Question] = Field(default_factory=list)
 
     def add(self, part: DraftPart) -> None:
         if all(existing.event_id != part.event_id for existing in self.parts):
@@ -54,6 +73,11 @@ class Draft(BaseModel):
     @property
     def location(self) -> Location | None:
         return next((part.location for part in reversed(self.parts) if part.location), None)
+
+    @property
+    def asked(self) -> frozenset[str]:
+        """The keys of the questions asked: none is asked twice in one draft."""
+        return frozenset(question.key for question in self.questions)
 
     def text_for_classification(self) -> str:
         return "\n".join(filter(None, (self.content, self.place)))

@@ -1,5 +1,6 @@
 """The conversation's thin layer over Firestore: load what a turn needs, let it decide, commit what it
-decided, all inside the inbox's unit of work (the event's marker and replies commit with it).
+decided, all inside the inbox's unit of work (the event's marker, which is its replies' delivery when it
+has replies, commits with it).
 """
 
 from __future__ import annotations
@@ -71,21 +72,28 @@ class Conversation:
                 # Back at an agency that had finished with it: its officials must hear at once.
                 after = self._announcer.announce(uow, after, event.occurred_at, reopened=True)
             self._cases.save(uow, before, after)
+        released = []
         if result.reachable_again and state.held_deliveries:
-            self._release_held(uow, result.state)
+            released = self._release_held(uow, result.state)
         self._citizens.save(uow, result.state)
-        return Replies(result.replies, case_id=result.filed[-1].case_id if result.filed else None)
+        return Replies(
+            result.replies,
+            case_id=result.filed[-1].case_id if result.filed else None,
+            after=released[-1] if released else None,
+        )
 
-    def _release_held(self, uow: UnitOfWork, state: CitizenState) -> None:
-        """The citizen wrote: what nothing could bring them before goes now."""
+    def _release_held(self, uow: UnitOfWork, state: CitizenState) -> list[str]:
+        """The citizen wrote: what nothing could bring them before goes now, before this turn's replies.
+        Returns the keys released."""
         released = release(uow, state.held_deliveries, self._clock())
         state.held_deliveries = []
         publish = self._publish
         if publish is None or not released:
-            return
+            return released
 
         def send() -> None:
             for key in released:
                 publish(OutboundRequest(delivery_key=key), state.citizen_id)
 
         uow.after_commit(send)
+        return released

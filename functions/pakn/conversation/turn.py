@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pakn.attachments.limits import default_limits as attachment_limits
-from pakn.cases.case import AgencyRef, Case, CaseRouting, CitizenInformation, IllegalTransition
-from pakn.citizens.state import AfterAnswer, CitizenState, Draft, DraftPart, LastCase
+from pakn.cases.case import AgencyRef, AskedQuestion, Case, CaseRouting, CitizenInformation, IllegalTransition
+from pakn.citizens.state import AfterAnswer, CitizenState, Draft, DraftPart, LastCase, Question
+from pakn.conversation import questions
 from pakn.conversation.commands import Command, parse_command
 from pakn.conversation.contact import contact_problem, has_phone, is_complete, parse_typed_contact
 from pakn.conversation.language import language_of
@@ -231,6 +232,8 @@ class Turn:
             self.typed_contact()
         elif draft and draft.stage == "awaiting_place":
             self.place_answer()
+        elif draft and draft.stage == "awaiting_answer":
+            self.question_answer()
         elif draft and draft.stage == "confirming":
             self.while_confirming()
         elif draft is None and self.state.awaiting_info:
@@ -380,6 +383,32 @@ class Turn:
             self.review()
         else:
             self.say("ask_place")
+
+    def question_answer(self) -> None:
+        """The reply to the quick question: a button's words, a number or the words typed. A reply that
+        answers nothing is asked again once (a long one joins the draft: it is more about the problem);
+        after that the draft goes on without the answer, as the classifier decided (the desk, if unsure
+        of the department). Photos and places sent meanwhile join the draft; the question stands."""
+        draft = self.state.draft
+        question = draft.questions[-1]
+        text = self.event.text
+        registry = self.dependencies.registry
+        answer = questions.understood(question, text, registry) if text else None
+        more = answer is None and bool(text) and questions.more_content(text)
+        if more or self.event.media or self.event.location:
+            part = self.part()
+            self.add_to_draft(part if more else part.model_copy(update={"text": None}))
+        if answer is not None:
+            question.answer = answer.choice
+            self.review()
+        elif not text:
+            self.replies.append(questions.message(question, registry, self.state.language))
+        elif question.reasked:
+            self.review()
+        else:
+            question.reasked = True
+            self.say("ask_again_added" if more else "ask_again")
+            self.replies.append(questions.message(question, registry, self.state.language))
 
     def chosen_place(self, answer: str) -> str | None:
         """The unit the citizen picked by its number from the choices shown, if that is the answer."""
@@ -601,7 +630,17 @@ class Turn:
         )
 
     def classification(self) -> Classification:
-        return self.dependencies.classify(self.state.draft.text_for_classification())
+        """The draft's classification, with the citizen's answers to the quick questions in it."""
+        draft = self.state.draft
+        classified = self.dependencies.classify(draft.text_for_classification())
+        return questions.answered(classified, draft.questions, self.dependencies.registry)
+
+    def ask(self, question: Question) -> None:
+        """One quick question instead of a guess; the draft waits for its answer."""
+        draft = self.state.draft
+        draft.questions.append(question)
+        draft.stage = "awaiting_answer"
+        self.replies.append(questions.message(question, self.dependencies.registry, self.state.language))
 
     def choose_place(self, choices: tuple[str, ...]) -> None:
         """A former ward split between new ones: the citizen's address may say which; else ask."""
@@ -627,7 +666,10 @@ class Turn:
             self.say("draft_empty")
             return
         decision = route(
-            self.classification(), place_asked=draft.place_asked, text=draft.text_for_classification()
+            self.classification(),
+            place_asked=draft.place_asked,
+            text=draft.text_for_classification(),
+            asked=draft.asked,
         )
         if decision.outcome == "out_of_scope":
             self.state.draft = None
@@ -639,6 +681,9 @@ class Turn:
             return
         if decision.outcome == "choose_place":
             self.choose_place(decision.choices)
+            return
+        if decision.outcome in questions.QUESTION_OF:
+            self.ask(questions.asking(decision.outcome, decision.choices))
             return
         if not is_complete(self.state.contact):
             draft.stage = "awaiting_contact"
@@ -657,8 +702,11 @@ class Turn:
 
     def file(self) -> None:
         draft = self.state.draft
-        classification = self.classification()
-        decision = route(classification, place_asked=True, text=draft.text_for_classification())
+        classified = self.dependencies.classify(draft.text_for_classification())
+        classification = questions.answered(classified, draft.questions, self.dependencies.registry)
+        decision = route(
+            classification, place_asked=True, text=draft.text_for_classification(), asked=draft.asked
+        )
         if decision.agency_id is None:
             # The text changed its nature since the summary (an edit): review it again instead.
             self.review()
@@ -684,8 +732,14 @@ class Turn:
                 confidence=classification.confidence,
                 evidence=list(classification.evidence),
                 classifier_version=classification.version,
-                classified_agency_id=classification.agency_id,
+                # The classifier's own guess (the desk's hint); a department the citizen chose is the agency.
+                classified_agency_id=classified.agency_id,
                 outside_body=classification.outside_body,
+                candidates=list(decision.candidates),
+                asked=[
+                    AskedQuestion(question=question.key, choices=question.choices, answer=question.answer)
+                    for question in draft.questions
+                ],
             ),
             at=now,
             policy=self.dependencies.policy,

@@ -5,7 +5,8 @@ Delivery is not state (FixMyStreet's `send_state`): a delivery record says wheth
 it never says where a case is, and the sender never edits a case.
 
 One delivery holds the messages of one cause (a turn's replies, an official's action, a notification) in
-the order the citizen must read them; the sender claims it once and sends them in one invocation. A
+the order the citizen must read them; the sender claims it once and sends them in one invocation (a turn's
+replies are recorded already claimed by the conversation worker, which sends them itself). A
 citizen's deliveries go out in the order they were queued: each names the citizen's earlier delivery that
 had not reached a final state when it was queued (`after`), and waits for it.
 
@@ -163,6 +164,9 @@ class Delivery(Expiring):
     next_attempt_at: datetime | None = None
     last_error_code: int | None = None
     sent_at: datetime | None = None
+    # A turn's replies: the citizen event they answer, as it came. Their delivery is that event's processed
+    # marker (pakn.intake.inbox), and keeps it as an event's own marker would.
+    event: dict[str, Any] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -214,16 +218,28 @@ class OutboundRequest(BaseModel):
 PublishOutbound = Callable[[OutboundRequest, str], object]
 
 
-def queue(uow: UnitOfWork, delivery: Delivery) -> Delivery:
+def queue(uow: UnitOfWork, delivery: Delivery, lease_until: datetime | None = None) -> Delivery:
     """Records `delivery` in the unit of work of the change that causes it, behind the citizen's delivery
     still under way, if any, and due for a first attempt within FIRST_ATTEMPT_WITHIN. Its key is published
-    after the commit (the outbox); publishing it again is harmless."""
-    record = delivery.model_copy(
-        update={
-            "after": delivery.after or _unfinished_before(uow.db, delivery.citizen_id, delivery.key),
-            "next_attempt_at": delivery.next_attempt_at or delivery.created_at + FIRST_ATTEMPT_WITHIN,
+    after the commit (the outbox); publishing it again is harmless.
+
+    With `lease_until`, a delivery that waits for none is recorded already claimed by the caller until then
+    (sending, its first attempt): the caller sends it itself after the commit (Sender.deliver_claimed)
+    instead of publishing it, which spares the push and the claim's write. Its next attempt is the lease's
+    end, so if the caller dies before it finishes, the outbox sweep brings it back then."""
+    after = delivery.after or _unfinished_before(uow.db, delivery.citizen_id, delivery.key)
+    changes: dict[str, Any] = {
+        "after": after,
+        "next_attempt_at": delivery.next_attempt_at or delivery.created_at + FIRST_ATTEMPT_WITHIN,
+    }
+    if lease_until is not None and after is None:
+        changes |= {
+            "state": "sending",
+            "lease_until": lease_until,
+            "next_attempt_at": lease_until,
+            "attempts": delivery.attempts + 1,
         }
-    )
+    record = delivery.model_copy(update=changes)
     uow.create(firestore_paths.delivery(uow.db, record.key), record.model_dump())
     return record
 

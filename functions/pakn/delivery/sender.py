@@ -1,10 +1,12 @@
 """Sending one recorded delivery to Zalo, its messages in order, at most once per delivery key.
 
-A delivery is claimed under a short lease in a transaction, its messages sent one after the other, then it
-is marked finished in one write. Zalo's API has no idempotency key of its own, so the only window for a
-double send is a crash between Zalo's first answer and the write that follows the delivery's last
-message; everything else (redeliveries, two instances, the outbox sweep, a retry after an outage) finds
-the record and sends nothing it already sent: a failed send records how far the delivery got.
+A delivery is claimed under a short lease in a transaction (or recorded already claimed by the worker that
+created it, which sends it itself: a turn's replies, pakn.intake.inbox), its messages sent one after the
+other, then it is marked finished in one write; both ways share everything after the claim. Zalo's API
+has no idempotency key of its own, so the only window for a double send is a crash between Zalo's first
+answer and the write that follows the delivery's last message; everything else (redeliveries, two
+instances, the outbox sweep, a retry after an outage) finds the record and sends nothing it already sent:
+a failed send records how far the delivery got.
 
 How it reaches the citizen (pakn.delivery.reach): a customer-service message while the citizen's 7-day
 window is open; once it has closed (by our record of their last event, or by Zalo's -230), the delivery's
@@ -65,7 +67,9 @@ log = get_logger("pakn.delivery.sender")
 
 # Longer than the most a send can take (zalo.client.WORST_CASE, about 46 s, plus a few Firestore writes),
 # so no redelivery claims a delivery whose send is still under way and sends it twice; not longer than
-# the function's timeout (60 s), so a delivery whose instance was killed is not held back past that.
+# the timeout (60 s) of the functions that send (send_outbound, and handle_zalo_event with its turn's
+# replies, its lease running from the invocation's start), so no send starts that the timeout would cut
+# short, and a delivery whose instance was killed is not held back past that.
 LEASE = timedelta(seconds=60)
 # A further message of the delivery is sent only while the lease still covers a whole send; otherwise the
 # delivery is handed on (recorded, republished) for the next invocation to go on from there.
@@ -118,10 +122,24 @@ class Sender:
         self._policy = policy or default_policy()
 
     def deliver(self, key: str) -> Delivery:
+        """A pushed delivery key: the delivery claimed here, then sent."""
         ref = firestore_paths.delivery(self._db, key)
         delivery = self._claim(ref, key)
         if delivery.final:
             return delivery
+        return self._send_claimed(ref, delivery)
+
+    def deliver_claimed(self, delivery: Delivery) -> Delivery:
+        """A delivery its caller recorded already claimed (outbox.queue with a lease), sent under that lease
+        as a pushed one is. If the lease no longer covers a send (what came before took that long), it is
+        handed on instead, to a sender with a lease of its own."""
+        ref = firestore_paths.delivery(self._db, delivery.key)
+        if self._clock() + ONE_SEND > delivery.lease_until:
+            return self._hand_on(ref, delivery, _Progress(delivery))
+        return self._send_claimed(ref, delivery)
+
+    def _send_claimed(self, ref, delivery: Delivery) -> Delivery:
+        """Sends what is left of a delivery this invocation holds the lease of, and records how it went."""
         progress = _Progress(delivery)
         now = self._clock()
         if self._policy.night.covers(now):

@@ -85,6 +85,27 @@ CATALOGUE: dict[str, str] = {
         "Địa bàn anh/chị nêu nay thuộc một trong các xã/phường sau. Anh/chị làm thủ tục tại đâu? "
         "Xin nhắn số tương ứng:\n{options}"
     ),
+    # The quick questions when the classifier is unsure (pakn.conversation.questions): buttons, numbered,
+    # each answerable by tapping, by its number or by its words.
+    "ask_kind": (
+        "Để phản ánh được chuyển đúng nơi, xin anh/chị cho biết phản ánh này về việc gì? "
+        "Anh/chị bấm một mục bên dưới hoặc nhắn số tương ứng."
+    ),
+    "ask_kind.procedure": "Thủ tục hành chính",
+    "ask_kind.conduct": "Thái độ, hành vi của cán bộ",
+    "ask_kind.regulation": "Đề xuất sửa quy định",
+    "ask_department": (
+        "Phản ánh này có thể thuộc một trong các cơ quan dưới đây. Anh/chị bấm chọn hoặc nhắn số tương "
+        "ứng; nếu không rõ, Văn phòng UBND thành phố sẽ chuyển tới đúng cơ quan."
+    ),
+    "ask_department.unknown": "Không rõ / không biết",
+    "ask_again": (
+        "Xin lỗi, chưa rõ anh/chị chọn mục nào. Anh/chị vui lòng bấm một mục bên dưới hoặc nhắn số tương ứng."
+    ),
+    "ask_again_added": (
+        "Đã bổ sung vào phản ánh. Anh/chị vui lòng trả lời thêm câu hỏi dưới đây để phản ánh được chuyển "
+        "đúng nơi."
+    ),
     "summary": (
         "Xin anh/chị xem lại phản ánh:\n"
         "Nội dung: {content}\n"
@@ -125,6 +146,9 @@ CATALOGUE: dict[str, str] = {
     "outside_body.police": "cơ quan Công an",
     "outside_body.tax": "cơ quan Thuế",
     "outside_body.social_insurance": "cơ quan Bảo hiểm xã hội",
+    "outside_body.court": "Tòa án hoặc cơ quan thi hành án",
+    "outside_body.customs": "cơ quan Hải quan",
+    "outside_body.state_bank": "Ngân hàng Nhà nước",
     "outside_body.unknown": "cơ quan Trung ương có thẩm quyền",
     "out_of_scope": (
         "Kênh này chỉ tiếp nhận phản ánh về thủ tục hành chính và thái độ của cán bộ. "
@@ -368,6 +392,22 @@ CATALOGUE_EN = {
         "The place you named is now part of one of these communes or wards. Where did you do the "
         "procedure? Please send its number:\n{options}"
     ),
+    "ask_kind": (
+        "So that your feedback reaches the right office, what is it about? Please tap one below or send "
+        "its number."
+    ),
+    "ask_kind.procedure": "An administrative procedure",
+    "ask_kind.conduct": "An official's behaviour",
+    "ask_kind.regulation": "A proposal to change a rule",
+    "ask_department": (
+        "Your feedback may be for one of the offices below. Please tap one or send its number; if you are "
+        "not sure, the City People's Committee Office will pass it to the right one."
+    ),
+    "ask_department.unknown": "Not sure / don't know",
+    "ask_again": "Sorry, it is not clear which one you chose. Please tap one below or send its number.",
+    "ask_again_added": (
+        "Added to your feedback. Please also answer the question below, so that it reaches the right office."
+    ),
     "summary": (
         "Please check your feedback:\n"
         "Content: {content}\n"
@@ -406,6 +446,9 @@ CATALOGUE_EN = {
     "outside_body.police": "the Police",
     "outside_body.tax": "the Tax department",
     "outside_body.social_insurance": "Social Insurance",
+    "outside_body.court": "the court or the judgment enforcement office",
+    "outside_body.customs": "Customs",
+    "outside_body.state_bank": "the State Bank",
     "outside_body.unknown": "the competent central agency",
     "out_of_scope": (
         "This channel takes feedback on administrative procedures and on officials' conduct only. Urban "

@@ -16,6 +16,7 @@ CASES = "cases"
 TRACKING_CODES = "tracking_codes"
 DEAD_LETTERS = "dead_letters"
 NOTIFICATIONS = "notifications"
+TRAINING_EXAMPLES = "training_examples"
 
 
 def document_id(natural_key: str) -> str:
@@ -53,3 +54,7 @@ def dead_letter(db, message_id: str):
 
 def notification(db, key: str):
     return db.collection(NOTIFICATIONS).document(document_id(key))
+
+
+def training_example(db, key: str):
+    return db.collection(TRAINING_EXAMPLES).document(document_id(key))

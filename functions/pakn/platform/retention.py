@@ -13,10 +13,15 @@ from pydantic import BaseModel, model_validator
 
 # Replies and notifications: long enough to investigate a complaint about a reply or a reminder.
 RECORD_RETENTION = timedelta(days=90)
-# The raw citizen event kept with its processed marker: long enough to investigate, then Firestore drops it.
+# The raw citizen event kept with its processed marker (its replies' delivery, or `inbound_events`): long
+# enough to investigate, then Firestore drops it.
 EVENT_RETENTION = timedelta(days=90)
 # A dead letter: long enough for ops to look at it and replay it.
 DEAD_LETTER_RETENTION = timedelta(days=30)
+# A training example learnt from an official's correction (pakn.cases.corrections): its text is redacted
+# when written, but redaction of free text is a best effort, so it too expires. A year spans several
+# retrainings; the examples worth keeping live on, reviewed, in the labelled set (`pakn training export`).
+TRAINING_EXAMPLE_RETENTION = timedelta(days=365)
 # Cases themselves are kept apart: they are the city's records, under its archiving rules.
 # The copies of citizens' attachments (pakn.attachments), which the bucket's lifecycle rule deletes (infra/):
 # as long as the case file they belong to. Ten years is the period this plan assumes for the records of

@@ -44,7 +44,7 @@ DECISION_FILES = (
     "units_pre2025_to_2025.csv",
 )
 # Bump the first part when the code's decisions change; the second follows the model and its data.
-CODE_VERSION = "2026.2"
+CODE_VERSION = "2026.3"
 
 
 def _data_digest() -> str:
@@ -59,9 +59,9 @@ def _data_digest() -> str:
 # Stored on every case (CaseRouting.classifier_version), so classifications can be told apart.
 CLASSIFIER_VERSION = f"{CODE_VERSION}+{_data_digest()}"
 
-OutsideBody = Literal["police", "tax", "social_insurance"]
+OutsideBody = Literal["police", "tax", "social_insurance", "court", "customs", "state_bank"]
 
-OUTSIDE_BODIES: tuple[str, ...] = ("police", "tax", "social_insurance")
+OUTSIDE_BODIES: tuple[str, ...] = ("police", "tax", "social_insurance", "court", "customs", "state_bank")
 # With no evidence at all the message is most likely small talk; say so without conviction.
 _NOTHING_FOUND_CONFIDENCE = 0.3
 # ... and so is a message of a few words none of which the data knows ("một việc khác", "tin số 3"): the

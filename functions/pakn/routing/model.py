@@ -49,13 +49,20 @@ def _word_grams(word: str) -> tuple[str, ...]:
 
 def features(words: Sequence[str], extra: Iterable[str] = ()) -> set[str]:
     """The binary features of a message: its words (after text.tokens()), word pairs, characters
-    n-grams of each word, and `extra` (the registry's matches, prefixed "@")."""
+    n-grams of each word, its opening words, and `extra` (the registry's matches, prefixed "@")."""
     found = set(words)
     found.update(f"{first} {second}" for first, second in zip(words, words[1:], strict=False))
     for word in set(words):
         found.update(_word_grams(word))
+    found.update(opening(words))
     found.update(extra)
     return found
+
+
+def opening(words: Sequence[str]) -> tuple[str, ...]:
+    """The first word and pair, marked "^": how a message opens says what it is ("cảm ơn phường ..." thanks,
+    "đề nghị thành phố ..." proposes) where the same words at its end are politeness ("... em cảm ơn")."""
+    return tuple(f"^{' '.join(words[:size])}" for size in (1, 2) if len(words) >= size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +124,7 @@ class Model:
             index = get(f"{first} {second}")
             if index is not None:
                 found.add(index)
-        for feature in extra:
+        for feature in (*opening(words), *extra):
             index = get(feature)
             if index is not None:
                 found.add(index)

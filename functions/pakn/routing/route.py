@@ -2,22 +2,31 @@
 
 The rules are data (`config/routing.json`); this module is the one function that applies them, with the
 city Office's triage desk as the fallback, because a wrong route costs the citizen days and unknown beats
-wrong.
+wrong. Where the classifier is unsure of what the citizen can tell (the place, the kind, the department),
+the route is a question for them first (`ASKING`), asked once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pakn.domain.vocabulary import Kind
 from pakn.platform.configuration import CONFIG_DIR, load_config
 from pakn.routing.classify import Classification
 from pakn.routing.text import normalise
 
-Outcome = Literal["agency", "triage", "ask_place", "choose_place", "out_of_scope", "outside"]
+Outcome = Literal[
+    "agency", "triage", "ask_place", "choose_place", "ask_kind", "ask_department", "out_of_scope", "outside"
+]
+# The outcomes that ask the citizen before anything is filed.
+ASKING: frozenset[Outcome] = frozenset({"ask_place", "choose_place", "ask_kind", "ask_department"})
+# What the kind question offers, in this order: the kinds this channel takes.
+KINDS_IN_SCOPE: tuple[str, ...] = get_args(Kind)
 
 
 class AllegationRules(BaseModel):
@@ -39,12 +48,24 @@ def _normalised(phrases: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(normalise(phrase) for phrase in phrases)
 
 
+class AskRules(BaseModel):
+    """When the conversation asks the citizen instead of guessing (routing.json `ask`): a kind less
+    probable than `kind_below`, a department the model could not settle. The defaults never ask."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    note: str = ""
+    kind_below: float = Field(default=0.0, ge=0, le=1)
+    department: bool = False
+
+
 class RoutingRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     triage_agency_id: str
     min_confidence: float = Field(ge=0, le=1)
     ask_place_levels: tuple[str, ...] = ()
+    ask: AskRules = AskRules()
     allegations: AllegationRules | None = None
 
 
@@ -58,8 +79,11 @@ class Route:
     outcome: Outcome
     agency_id: str | None  # where a filed case lands; None when nothing is filed yet
     reason: str  # stable code, stored on the case for the official
-    # For choose_place: the units the citizen is asked to choose from (agency ids).
+    # What the citizen is asked to choose from: units (choose_place), departments (ask_department), both
+    # agency ids, or kinds (ask_kind).
     choices: tuple[str, ...] = ()
+    # For triage: the agencies the case may belong to (agency ids, most likely first), for the desk.
+    candidates: tuple[str, ...] = ()
 
 
 def route(
@@ -67,8 +91,10 @@ def route(
     place_asked: bool,
     rules: RoutingRules | None = None,
     text: str | None = None,
+    asked: Collection[str] = (),
 ) -> Route:
-    """Where the case goes. `text` is the citizen's, for the rules that read it (allegations)."""
+    """Where the case goes. `text` is the citizen's, for the rules that read it (allegations). `asked`: the
+    quick questions ("kind", "department") already asked about this draft, each asked only once."""
     rules = rules or routing_rules()
     if classification.kind == "out_of_scope":
         return Route("out_of_scope", None, "out_of_scope")
@@ -83,14 +109,24 @@ def route(
         and allegations.made_in(text)
     ):
         return Route("agency", allegations.handled_by[classification.level], "allegation")
+    kind_p = classification.kind_confidence
+    if "kind" not in asked and kind_p is not None and kind_p < rules.ask.kind_below:
+        return Route("ask_kind", None, "unsure_kind", KINDS_IN_SCOPE)
     if classification.place_ambiguous:
         if classification.place_candidates and not place_asked:
             return Route("choose_place", None, "ambiguous_place", classification.place_candidates)
-        return Route("triage", rules.triage_agency_id, "ambiguous_place")
+        return Route(
+            "triage", rules.triage_agency_id, "ambiguous_place", candidates=classification.place_candidates
+        )
     if classification.agency_id is None:
         if classification.level in rules.ask_place_levels and not place_asked:
             return Route("ask_place", None, "no_place")
-        return Route("triage", rules.triage_agency_id, "no_agency")
+        departments = classification.agency_candidates if classification.level == "department" else ()
+        if departments and rules.ask.department and "department" not in asked:
+            return Route("ask_department", None, "unsure_department", departments)
+        return Route("triage", rules.triage_agency_id, "no_agency", candidates=departments)
     if classification.confidence < rules.min_confidence:
-        return Route("triage", rules.triage_agency_id, "low_confidence")
+        return Route(
+            "triage", rules.triage_agency_id, "low_confidence", candidates=classification.agency_candidates
+        )
     return Route("agency", classification.agency_id, "classified")

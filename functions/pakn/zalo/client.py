@@ -174,7 +174,7 @@ class ZaloClient:
         api_base: str,
         oauth_base: str,
         app_id: str,
-        app_secret: str,
+        app_secret: str | None,
         tokens: TokenStore,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -411,20 +411,25 @@ def firestore_client(
     api_base: str,
     oauth_base: str,
     app_id: str,
-    app_secret: str,
+    app_secret: str | None,
     initial_refresh_token: str | None,
     document: str = "zalo_tokens/oa",
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
     zns_base: str | None = None,
 ) -> ZaloClient:
-    """The production wiring: tokens kept in Firestore, refreshed through the client's own OAuth call."""
+    """The production wiring: tokens kept in Firestore, refreshed through the client's own OAuth call.
+    Without `app_secret` the client only reads the pair, which the clients holding it keep fresh."""
 
     def refresh(refresh_token: str) -> TokenPair:
         return client.refresh_tokens(refresh_token)
 
     tokens = FirestoreTokenStore(
-        db, refresh, document=document, initial_refresh_token=initial_refresh_token, sleep=sleep
+        db,
+        refresh if app_secret is not None else None,
+        document=document,
+        initial_refresh_token=initial_refresh_token,
+        sleep=sleep,
     )
     client = ZaloClient(
         api_base, oauth_base, app_id, app_secret, tokens, session=session, sleep=sleep, zns_base=zns_base

@@ -5,7 +5,9 @@ Two instances refreshing with the same token means one of them fails, and a pair
 stored means an OA admin must re-authorise. So one Firestore document holds the pair; an instance that
 needs a refresh first claims a short lease on it (a write conditional on the document being unchanged),
 refreshes, and stores the new pair before anyone uses it. Other instances wait for the lease holder and
-then read the new pair.
+then read the new pair. An instance without the app secret (the conversation worker, sending its turn's
+replies) only reads the pair: when it is stale there, the send fails over to the sender function, which
+alone holds the secret and the refresh token, and refreshes it.
 
 Tokens are secrets: nothing here logs them.
 """
@@ -54,7 +56,8 @@ class TokenStore(Protocol):
 
 
 class TokenUnavailable(TransientFailure):
-    """Another instance held the refresh lease for longer than we could wait."""
+    """Another instance held the refresh lease for longer than we could wait, or the pair needs a refresh
+    this instance may not make."""
 
 
 def _utcnow() -> datetime:
@@ -73,7 +76,7 @@ class FirestoreTokenStore:
     def __init__(
         self,
         db: firestore.Client,
-        refresh: Callable[[str], TokenPair],
+        refresh: Callable[[str], TokenPair] | None,
         document: str = "zalo_tokens/oa",
         initial_refresh_token: str | None = None,
         clock: Callable[[], datetime] = _utcnow,
@@ -139,6 +142,8 @@ class FirestoreTokenStore:
             return pair
         if held(doc.get("lease_until"), self._clock()):
             return None
+        if self._refresh is None:
+            raise TokenUnavailable("this instance only reads the Zalo access token; it cannot refresh it")
         refresh_token = doc.get("refresh_token") or self._initial_refresh_token
         if not refresh_token:
             raise ConfigurationError(

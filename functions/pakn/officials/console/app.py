@@ -42,7 +42,7 @@ from werkzeug.wrappers import Response
 
 from pakn.attachments import answers as answer_files
 from pakn.cases import tracking_code
-from pakn.cases.case import ANSWER_MAX_CHARS, Case, RejectionGround
+from pakn.cases.case import ANSWER_MAX_CHARS, AskedQuestion, Case, RejectionGround
 from pakn.cases.store import CaseQueries, CaseStore
 from pakn.cases.workflow import Actor, Workflow
 from pakn.deadlines.clock import DeadlinePolicy, default_policy
@@ -475,6 +475,8 @@ class Console:
             attachments=_attachment_links(case),
             answer_file=case.answer_attachment,
             guess=self._agency_name(case.routing.classified_agency_id),
+            candidates=[self._agency_name(agency_id) or agency_id for agency_id in case.routing.candidates],
+            asked=[self._asked(question) for question in case.routing.asked],
             done=self._done_notice(ctx),
             request_ids={action: secrets.token_urlsafe(16) for action in ("accept", "resume")},
         )
@@ -1079,6 +1081,16 @@ class Console:
     def _agency_name(self, agency_id: str | None) -> str | None:
         agency = self._registry.agencies.get(agency_id or "")
         return agency.name if agency else None
+
+    def _asked(self, asked: AskedQuestion) -> str:
+        """A question the citizen was asked before filing, and their answer, as one line of the case page."""
+        if asked.answer is None:
+            answer = t("case.asked.none")
+        elif asked.question == "kind":
+            answer = t(f"kind.{asked.answer}")
+        else:
+            answer = self._agency_name(asked.answer) or asked.answer
+        return t(f"case.asked.{asked.question}", answer=answer)
 
     def _page(self, ctx: Ctx, template: str, status: int, **values) -> Response:
         principal = ctx.principal

@@ -1,0 +1,96 @@
+"""A retrained model against the installed one, on the test split: what `pakn training fit` decides.
+
+The candidate is fitted on train, dev and the learnt examples by `pakn_dev.training` (cross-validated);
+both models then classify the test split through the runtime's own Classifier (the registry, signals and
+procedures of `pakn/data/`, only the model differs), and the candidate may replace `data/model.json` only
+if it is no worse on any field: kind, level, agency accuracy, and the wrong-agency rate. A model that
+gains kinds by sending more items to the wrong agency is not an improvement; the test split is fixed and
+never tuned on (LABELLING.md), so the comparison is the same every time.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pakn.platform.configuration import DATA_DIR, load_data
+from pakn.routing import classify as classify_module
+from pakn.routing.classify import Classifier
+from pakn.routing.model import Model, load_model
+from pakn.routing.registry import load_registry
+from pakn_dev import training
+from pakn_dev.eval_classifier import Evaluation, evaluate
+
+# (name, Evaluation's attribute, whether a higher value is better)
+FIELDS = (
+    ("kind accuracy", "kind_accuracy", True),
+    ("level accuracy", "level_accuracy", True),
+    ("agency accuracy", "agency_accuracy", True),
+    ("wrong-agency rate", "wrong_agency_rate", False),
+)
+
+
+@dataclass(frozen=True)
+class Retrained:
+    content: dict  # the candidate's model file
+    installed: Evaluation
+    candidate: Evaluation
+
+    @property
+    def worse(self) -> list[str]:
+        return worse_fields(self.installed, self.candidate)
+
+
+def worse_fields(installed: Evaluation, candidate: Evaluation) -> list[str]:
+    """The fields on which `candidate` does worse than `installed`; empty: it may be installed."""
+    worse = []
+    for name, attribute, higher_is_better in FIELDS:
+        before, after = getattr(installed, attribute), getattr(candidate, attribute)
+        if (after < before) if higher_is_better else (after > before):
+            worse.append(name)
+    return worse
+
+
+def comparison(installed: Evaluation, candidate: Evaluation) -> list[str]:
+    """The two evaluations side by side, a line per field: the change, and whether it is worse."""
+    worse = worse_fields(installed, candidate)
+    lines = [
+        f"test split: {candidate.total} messages ({candidate.determined} with a determined agency)",
+        f"{'':20s}{'installed':>11s}{'candidate':>11s}{'change':>9s}",
+    ]
+    for name, attribute, _ in FIELDS:
+        before, after = getattr(installed, attribute), getattr(candidate, attribute)
+        mark = "  worse" if name in worse else ""
+        lines.append(f"{name:20s}{before:11.1%}{after:11.1%}{(after - before) * 100:+8.1f}{mark}")
+    return lines
+
+
+def classifier_with(model: Model) -> Classifier:
+    """The runtime's classifier with `model` in place of the installed one."""
+    signals = load_data(classify_module._SignalsFile, DATA_DIR / "signals.json", "classifier signals")
+    procedures = load_data(classify_module._ProceduresFile, DATA_DIR / "procedures.json", "procedures")
+    return Classifier(load_registry(), signals, procedures, model)
+
+
+def model_of(content: dict) -> Model:
+    """The runtime's Model of a model file's `content`, read as the runtime reads `data/model.json`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.json"
+        training.write_model(content, path)
+        return load_model(path)
+
+
+def retrain(
+    train: Sequence[dict],
+    dev: Sequence[dict],
+    test: Sequence[dict],
+    log: Callable[[str], object] = print,
+) -> Retrained:
+    """A candidate fitted on `train` and `dev`, and both it and the installed model
+    (`training.MODEL_PATH`) evaluated on `test`."""
+    content = training.fit(train, dev, log=log)
+    old = classifier_with(load_model(training.MODEL_PATH))
+    new = classifier_with(model_of(content))
+    return Retrained(content, evaluate(list(test), old.classify), evaluate(list(test), new.classify))
