@@ -72,6 +72,10 @@ _LEVEL_ONLY, _UNDETERMINED = 0.6, 0.4
 # How often the data's exact matches give the right department, where the level is department (measured on
 # the train and dev splits when the model was introduced: 157 of 157 named, 175 of 181 by procedure).
 _NAMED_DEPARTMENT, _DEPARTMENT_BY_PROCEDURE = 0.99, 0.96
+# A procedure decides the department only with a strong keyword's weight (procedures.json `keywords`: 2; two
+# weak ones add up to it): one weak keyword is a hint -- "công ty", "doanh nghiệp", "hợp tác xã" are named by
+# a tax return or a crop-area code as often as by an enterprise registration -- left to the model.
+_DECISIVE = 2.0
 # Alternatives worth showing the citizen or the desk: at least this probable.
 _CANDIDATE_PROBABILITY = 0.15
 
@@ -338,7 +342,7 @@ class Classifier:
         if len(named) == 1:
             return named.pop(), _NAMED_DEPARTMENT, ()
         ranked = sorted(procedures.values(), reverse=True)
-        if ranked and (len(ranked) == 1 or ranked[0] > ranked[1]):
+        if ranked and ranked[0] >= _DECISIVE and (len(ranked) == 1 or ranked[0] > ranked[1]):
             return max(procedures, key=procedures.__getitem__), _DEPARTMENT_BY_PROCEDURE, ()
         probabilities = self._model.heads["department"].probabilities(indices)  # only when needed
         best = max(probabilities, key=probabilities.__getitem__)
