@@ -11,8 +11,6 @@ Imported as `from settings_factory import make_settings` (tests/ is on sys.path,
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
-
 from pakn.platform.settings import Settings
 
 PROJECT = "demo-unit"
@@ -28,25 +26,10 @@ DEFAULTS = {
 }
 
 
-class _GivenValuesOnly(Settings):
-    """Settings that read only the values passed in: no environment, no dotenv, no secret files."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
-
-
 def make_settings(**overrides: object) -> Settings:
     """A Settings with the test defaults above, changed by `overrides` (None unsets an optional field)."""
     # Settings ignores unknown names (extra="ignore"), so a misspelt override would silently do nothing.
     unknown = overrides.keys() - Settings.model_fields.keys()
     if unknown:
         raise TypeError(f"not Settings fields: {sorted(unknown)}")
-    return _GivenValuesOnly(**(DEFAULTS | overrides))
+    return Settings(**(DEFAULTS | overrides))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from settings_factory import APP_ID, OA_ID, OA_SECRET, make_settings
 
-from pakn.intake.events import CitizenEvent
+from pakn.intake.events import CitizenEvent, normalise
 from pakn.intake.webhook import WebhookReceiver
+from pakn.zalo.events import parse_event
 from pakn.zalo.signature import signature_header
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -305,3 +308,41 @@ def test_a_utf_8_body_with_a_byte_order_mark_is_still_accepted(receiver, publish
 def sign_raw(body: bytes) -> str:
     timestamp = str(json.loads(body.decode("utf-8-sig"))["timestamp"])
     return signature_header(APP_ID, body, timestamp, OA_SECRET)
+
+
+# Run in a fresh process, where no event model is built yet: several threads at once meet each one first.
+FIRST_EVENTS_AT_ONCE = """
+import json, sys, threading
+from pakn.intake.events import normalise
+from pakn.zalo.events import parse_event
+
+bodies = [json.loads(open(path, encoding="utf-8").read()) for path in sys.argv[1:]] * 4
+start = threading.Barrier(len(bodies))
+results = [None] * len(bodies)
+
+def first(index):
+    start.wait()
+    event = normalise(parse_event(bodies[index]))
+    results[index] = event.model_dump_json() if event else None
+
+threads = [threading.Thread(target=first, args=(index,)) for index in range(len(bodies))]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(results))
+"""
+
+
+def test_a_new_instances_first_events_parse_alike_when_they_come_at_once():
+    # The event models are built on first use: concurrent requests to a new instance race to build them.
+    names = ["user_send_text", "user_send_image", "follow", "user_submit_info", "oa_send_text"]
+    paths = [str(EVENTS / f"{name}.json") for name in names]
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_EVENTS_AT_ONCE, *paths], capture_output=True, text=True, check=True
+    )
+    expected = []
+    for name in names:
+        event = normalise(parse_event(json.loads(sample(name))))
+        expected.append(event.model_dump_json() if event else None)
+    assert json.loads(result.stdout) == expected * 4

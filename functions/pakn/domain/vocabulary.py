@@ -27,7 +27,9 @@ MediaType = Literal["image", "gif", "sticker", "audio", "video", "file", "link"]
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (the pinned pydantic builds under a lock, so concurrent first uses are safe): a text
+    # event's cold start builds none of these validators, only their schemas inside CitizenEvent's.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # Why an attachment was not kept (pakn.attachments): larger than its type allows, of a type not accepted,

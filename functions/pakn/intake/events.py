@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import ContactDetails, Location, Media, MediaType
-from pakn.routing.text import fold
 from pakn.zalo.events import (
     FollowEvent,
     OaEchoEvent,
@@ -89,6 +88,9 @@ def _from_follow(event: FollowEvent) -> CitizenEvent:
 def joined_address(*parts: str | None) -> str | None:
     """The address parts in one line, each said once: a city or ward already written in the address (the
     citizen typed "… Hà Nội" and the form adds "Hà Nội") is not repeated."""
+    # Imported here: only a contact form's answer needs it, and its fold table costs the webhook's cold start.
+    from pakn.routing.text import fold
+
     kept: list[str] = []
     for part in (p.strip() for p in parts if p and p.strip()):
         if fold(part) not in fold(", ".join(kept)):

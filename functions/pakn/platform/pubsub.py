@@ -57,7 +57,8 @@ class Publisher:
 
 
 class PushMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    # Built on the first push: the webhook, which only publishes, never builds it.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     data: str = ""
     attributes: dict[str, str] = Field(default_factory=dict)
@@ -74,7 +75,8 @@ class PushMessage(BaseModel):
 class PushEnvelope(BaseModel):
     """What a Pub/Sub push subscription POSTs: `{"message": {...}, "subscription": "...", ...}`."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    # Built on the first push: the webhook, which only publishes, never builds it.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     message: PushMessage
     subscription: str = ""

@@ -1,24 +1,29 @@
-"""Configuration from environment variables, typed and validated once per instance."""
+"""Configuration from environment variables and mounted secret files, typed and validated once per instance.
+
+Read here, not by pydantic-settings, whose import (every source it has, argparse, dotenv) cost the webhook's
+cold start about 15 ms: `_read` reads the two sources pakn uses as pydantic-settings read them, which
+tests/unit/test_settings.py checks case by case. The officials' console still reads its own with it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pakn.domain.errors import ConfigurationError
 
 
-class Settings(BaseSettings):
-    """Everything an instance needs to know about its surroundings.
+class Settings(BaseModel):
+    """Everything an instance needs to know about its surroundings (`load_settings` reads it).
 
     Secrets arrive from Secret Manager (mounted by the deploy); locally `make dev` sets dev values.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     google_cloud_project: str = Field(min_length=1)
     zalo_app_id: str = Field(min_length=1)
@@ -84,10 +89,30 @@ def _secret_dirs() -> list[Path]:
     return sorted(path for path in root.iterdir() if path.is_dir()) if root.is_dir() else []
 
 
+def _read(names: Iterable[str], secret_dirs: list[Path]) -> dict[str, str]:
+    """The raw value of each of `names` found: a variable of that name in any case, else the file of that
+    name in any case in the last of `secret_dirs` that holds one (stripped, and only where it stays inside
+    its folder), as pydantic-settings reads them. Pydantic parses the strings as it parsed theirs."""
+    files: dict[str, Path] = {}
+    for folder in secret_dirs:
+        inside = folder.resolve()
+        for path in folder.iterdir():
+            if path.is_file() and inside in path.resolve().parents:
+                files[path.name.lower()] = path
+    environment = {name.lower(): value for name, value in os.environ.items()}
+    values = {}
+    for name in names:
+        if name in environment:
+            values[name] = environment[name]
+        elif name in files:
+            values[name] = files[name].read_text(encoding="utf-8").strip()
+    return values
+
+
 @lru_cache(maxsize=1)
 def load_settings() -> Settings:
     try:
-        return Settings(_secrets_dir=_secret_dirs() or None)
+        return Settings.model_validate(_read(Settings.model_fields, _secret_dirs()))
     except ValidationError as exc:
         # Names only: a value may be a secret.
         problems = ", ".join(

@@ -18,7 +18,9 @@ SCHEDULER_MIN_DEADLINE, SCHEDULER_MAX_DEADLINE = 15, 1800
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use: the parts are validated inside Topology, so their own validators are never needed
+    # by a function, and importing this costs a cold start little (the pinned pydantic builds under a lock).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class FunctionSpec(_Frozen):
