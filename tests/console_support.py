@@ -164,7 +164,7 @@ def write_case(
                 routing
                 or {
                     "outcome": "agency",
-                    "reason": "khớp cụm từ",
+                    "reason": "classified",
                     "confidence": 0.9,
                     "evidence": ["khai sinh"],
                     "classifier_version": "test",

@@ -9,6 +9,7 @@ instead of a stack that looks healthy while nothing reaches the citizens.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -74,6 +75,59 @@ class StackInfo:
 
 def state_file(work_dir: Path) -> Path:
     return work_dir / "stack.json"
+
+
+class NoTarget(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a command works: a project, through the emulator at `emulator` or the real one."""
+
+    project: str
+    emulator: str | None
+
+
+@dataclass(frozen=True)
+class StackEmulator:
+    """An emulator as a command finds it: its name in stack.json, the variable its client reads (and the
+    client, for the messages), and the variables that name its project, the first one set winning."""
+
+    name: str
+    variable: str
+    client: str
+    project_variables: tuple[str, ...]
+
+
+FIRESTORE = StackEmulator("firestore", "FIRESTORE_EMULATOR_HOST", "Firestore", ("GOOGLE_CLOUD_PROJECT",))
+AUTH = StackEmulator(
+    "auth", "FIREBASE_AUTH_EMULATOR_HOST", "Firebase", ("FIREBASE_AUTH_PROJECT", "GOOGLE_CLOUD_PROJECT")
+)
+
+
+def command_target(args, emulator: StackEmulator, noun: str, environ=os.environ) -> Target:
+    """Where a command with --project and --work-dir works on `noun` ("the accounts"): --project, the real
+    project (refused while the emulator's variable would send its client elsewhere); then an explicit
+    --work-dir's stack; then the emulator's variable; then the default work dir's stack."""
+    if args.project:
+        if environ.get(emulator.variable):
+            raise NoTarget(
+                f"{emulator.variable} is set, so the {emulator.client} client would talk to an emulator, not "
+                f"to project {args.project}: unset it for the real project, or leave out --project."
+            )
+        return Target(args.project, None)
+    if args.work_dir is None and environ.get(emulator.variable):
+        named = (environ.get(variable) for variable in emulator.project_variables)
+        return Target(next(filter(None, named), DEV_PROJECT), environ[emulator.variable])
+    work_dir = args.work_dir or DEFAULT_WORK_DIR
+    if not state_file(work_dir).exists():
+        raise NoTarget(
+            f"Say where {noun} are: --project PROJECT_ID for the real project; or start the local "
+            f"stack with `make dev` (no {state_file(work_dir)} now), or set {emulator.variable}."
+        )
+    info = StackInfo.load(work_dir)
+    return Target(info.project, info.emulators[emulator.name])
 
 
 def _ports(base: int) -> tuple[EmulatorPorts, int, int]:
@@ -186,8 +240,6 @@ class LocalStack:
         return info
 
     def _prepare_emulators(self, env: dict[str, str], info: StackInfo) -> None:
-        import os
-
         os.environ.update(env)
         from pakn_dev.demo_officials import seed_demo_officials, sign_in_summary
         from pakn_dev.local_topology import apply_topology

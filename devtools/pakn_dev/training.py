@@ -6,15 +6,16 @@ needed only here. The runtime (`pakn.routing.model`) reads the learned weights f
 plain Python, so neither scikit-learn nor numpy is deployed or imported by any function (the conversation
 worker's cold start stays as it was, and the webhook never loads the classifier at all).
 
-How: features from `Classifier.features()` (the same code the runtime uses), kept when seen in at least
-two training messages; one logistic regression per head (kind, level over in-scope messages, department
-over department-level messages). Train and dev are used together, by FOLDS-fold cross-validation: each
-message is scored by a model fitted on the other folds, and those out-of-fold scores choose each head's
-regularisation strength and class weighting, its temperature (calibration: minimum negative
-log-likelihood) and the department threshold below which the desk decides (the lowest at which
-department decisions are right at least DEPARTMENT_PRECISION of the time); the heads are then fitted on
-all of train and dev. Cross-validation over the 1,700 messages judges a choice more steadily than the 277
-of dev alone did, and the final model learns from all of them. The test split is never read here.
+How: features from `Classifier.features()` (the same code the runtime uses), kept when seen in at least two
+training messages, word features weighed by the message's length as the runtime weighs them
+(`pakn.routing.model.text_weight`); one logistic regression per head (kind, level over in-scope messages,
+department over department-level messages). Train and dev are used together, by FOLDS-fold cross-validation:
+each message is scored by a model fitted on the other folds, and those out-of-fold scores choose each head's
+regularisation strength and class weighting, its temperature (calibration: minimum negative log-likelihood)
+and the department threshold below which the desk decides (the lowest at which department decisions are
+right at least DEPARTMENT_PRECISION of the time); the heads are then fitted on all of train and dev. Cross-
+validation over the 1,700 messages judges a choice more steadily than the 277 of dev alone did, and the
+final model learns from all of them. The test split is never read here.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from pathlib import Path
 from pakn.platform.configuration import DATA_DIR, load_data
 from pakn.routing import classify as classify_module
 from pakn.routing.classify import Classifier
+from pakn.routing.model import REFERENCE_WORDS, is_whole_message_feature, text_weight
 from pakn.routing.registry import load_registry
 
 MODEL_PATH = DATA_DIR / "model.json"
 LEVELS = ("commune", "department", "city", "outside")
 KINDS = ("procedure", "conduct", "regulation", "out_of_scope")
-C_GRID = (3.0, 10.0, 30.0)
+C_GRID = (1.0, 3.0, 10.0, 30.0)
 FOLDS = 5
 # Class weighting tried per head. Not for kind: "balanced" weights raise the rarer kinds' intercepts, and
 # out of scope's (a class of short messages) came out so high that a message of unfamiliar words -- "Tôi
@@ -80,6 +82,7 @@ def fit(train: Sequence[dict], dev: Sequence[dict], log=print) -> dict:
     rows = [*train, *dev]
     classifier = feature_classifier()
     featurised = {id(row): classifier.features(row["text"]) for row in rows}
+    weights = {id(row): text_weight(classifier.words(row["text"])) for row in rows}
     counts = Counter(feature for row in rows for feature in featurised[id(row)])
     kept = {feature for feature, count in counts.items() if count >= MIN_COUNT or feature.startswith("@")}
     vectorizer = DictVectorizer(sparse=True)
@@ -87,7 +90,15 @@ def fit(train: Sequence[dict], dev: Sequence[dict], log=print) -> dict:
     names = list(vectorizer.get_feature_names_out())
 
     def matrix(chosen):
-        return vectorizer.transform([dict.fromkeys(featurised[id(row)] & kept, 1) for row in chosen])
+        return vectorizer.transform(
+            [
+                {
+                    feature: 1 if is_whole_message_feature(feature) else weights[id(row)]
+                    for feature in featurised[id(row)] & kept
+                }
+                for row in chosen
+            ]
+        )
 
     fitted: dict[str, dict] = {}
     for name, (head_rows, labels) in _heads(rows).items():
@@ -138,6 +149,7 @@ def fit(train: Sequence[dict], dev: Sequence[dict], log=print) -> dict:
         "version": "",
         "trained_on": {"train": len(train), "dev": len(dev), "folds": FOLDS},
         "scale": SCALE,
+        "reference_words": REFERENCE_WORDS,
         "thresholds": {"department": threshold},
         "vocabulary": [names[index] for index in keep],
         "heads": {

@@ -167,7 +167,7 @@ def test_the_desk_transfers_an_unrouted_case_and_a_lead_sees_statistics(
         content="Thẻ bảo hiểm y tế của tôi bị sai ngày sinh, đi khám không được",
         routing={
             "outcome": "triage",
-            "reason": "độ tin cậy thấp",
+            "reason": "low_confidence",
             "confidence": 0.42,
             "evidence": ["bảo hiểm y tế"],
             "classifier_version": "test",

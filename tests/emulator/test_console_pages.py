@@ -147,6 +147,33 @@ def test_the_case_page_shows_text_additions_attachments_map_routing_history_and_
     assert "0912345678" not in desk_page and "chỉ hiện với cán bộ của cơ quan xử lý" in desk_page
 
 
+@pytest.mark.parametrize(
+    ("outcome", "reason", "words"),
+    [
+        ("agency", "classified", "reason.classified"),
+        ("triage", "low_confidence", "reason.low_confidence"),
+        ("outside", "outside:police", "reason.outside"),
+        ("agency", "a_later_rule", "case.routing.reason_unlabelled"),
+    ],
+)
+def test_the_case_page_says_why_the_case_was_routed_in_words_never_as_the_routers_code(
+    official, firestore_db, outcome, reason, words
+):
+    from pakn.officials.console.texts import t
+
+    routing = {
+        "outcome": outcome,
+        "reason": reason,
+        "confidence": 0.9,
+        "evidence": ["khai sinh"],
+        "classifier_version": "test",
+    }
+    case = write_case(firestore_db, number=1, routing=routing)
+    page = text_of(official("official").get(f"/phan-anh/{case.case_id}"))
+    assert f"<dt>{t('case.routing.reason')}</dt><dd>{t(words)}</dd>" in page
+    assert reason not in page
+
+
 def test_each_action_confirms_records_history_and_a_retry_with_the_same_request_id_acts_once(
     official, firestore_db
 ):
@@ -249,7 +276,7 @@ def test_the_desk_sees_the_unrouted_queue_with_a_one_click_guess_bounced_and_ove
         agency_name="Văn phòng UBND",
         routing={
             "outcome": "triage",
-            "reason": "không chắc",
+            "reason": "low_confidence",
             "confidence": 0.41,
             "evidence": ["bảo hiểm y tế"],
             "classifier_version": "t",

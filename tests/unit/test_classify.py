@@ -170,3 +170,61 @@ def test_a_data_file_that_is_not_json_is_one_error_naming_the_file(data_dir):
     (data_dir / "procedures.json").write_text('{"procedures": [', encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"procedures .*procedures\.json: .*line 1 column"):
         build_uncached()
+
+
+@pytest.mark.parametrize(
+    ("text", "opening", "praise_only"),
+    [
+        (
+            "Xin gửi lời cảm ơn chị cán bộ tư pháp xã Hát Môn đã chứng thực giấy tờ kịp cho mẹ con em",
+            True,
+            True,
+        ),
+        ("tks p. Tương Mai, dk ket hon xong r", True, True),
+        (
+            "Đăng ký khai sinh ở phường Ba Đình 2 tuần chưa có kết quả, mong được giải quyết, em cảm ơn",
+            False,
+            False,
+        ),
+        ("Cảm ơn ad. Cho em hỏi hồ sơ hộ kinh doanh nộp 5 ngày rồi vẫn chưa có", True, False),
+    ],
+)
+def test_thanks_that_open_a_message_are_told_from_thanks_that_close_a_complaint(text, opening, praise_only):
+    from pakn_dev.training import feature_classifier
+
+    found = feature_classifier().features(text)
+    assert "@tone:praise" in found
+    assert ("@tone:praise:opening" in found) is opening
+    assert ("@tone:praise_only" in found) is praise_only
+
+
+def test_word_features_weigh_less_in_a_long_message_and_a_model_trained_without_weighing_reads_them_as_one(
+    tmp_path,
+):
+    from pakn.routing.model import REFERENCE_WORDS, load_model
+
+    def model_file(**extra):
+        path = tmp_path / "model.json"
+        heads = {
+            name: {"classes": ["a", "b"], "bias": [0, 0], "temperature": 1, "weights": [[1000, 0], [0, 0]]}
+            for name in ("kind", "level", "department")
+        }
+        path.write_text(
+            json.dumps(
+                {"version": "t", "scale": 1000, "vocabulary": ["ho", "@place"], "heads": heads, **extra}
+            )
+        )
+        return load_model(path)
+
+    short, long = ("ho", "so"), ("ho", *(f"w{index}" for index in range(63)))
+    weighed = model_file(reference_words=REFERENCE_WORDS)
+    assert weighed.message_indices(short, ()).text_weight > 1 > weighed.message_indices(long, ()).text_weight
+    head = weighed.heads["kind"]
+    assert (
+        head.probabilities(weighed.message_indices(short, ()))["a"]
+        > head.probabilities(weighed.message_indices(long, ()))["a"]
+    )
+    # "@place" is the whole message's: as strong in a long message as in a short one.
+    assert weighed.message_indices(long, ("@place",)).whole == [1]
+    unweighed = model_file()
+    assert unweighed.message_indices(long, ()).text_weight == 1.0

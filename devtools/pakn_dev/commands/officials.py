@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-EMULATOR_VARIABLE = "FIREBASE_AUTH_EMULATOR_HOST"
+from pakn_dev.stack import AUTH, NoTarget, Target, command_target
 
 
 def add_arguments(parser) -> None:
@@ -60,48 +59,14 @@ def add_arguments(parser) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where the accounts are: a project, through the Auth emulator at `emulator` or the real one."""
-
-    project: str
-    emulator: str | None
-
-    def describe(self) -> str:
-        if self.emulator:
-            return f"the Auth emulator at {self.emulator} (project {self.project})"
-        return f"project {self.project}"
-
-
-class NoTarget(Exception):
-    pass
-
-
 def target_of(args, environ=os.environ) -> Target:
-    """--project: the real project (refused while an emulator variable would send it elsewhere); then an
-    explicit --work-dir's stack; then FIREBASE_AUTH_EMULATOR_HOST; then the default work dir's stack."""
-    from pakn_dev.emulators import DEV_PROJECT
+    return command_target(args, AUTH, "the accounts", environ)
 
-    if args.project:
-        if environ.get(EMULATOR_VARIABLE):
-            raise NoTarget(
-                f"{EMULATOR_VARIABLE} is set, so the Firebase client would talk to an emulator, not to "
-                f"project {args.project}: unset it for the real project, or leave out --project."
-            )
-        return Target(args.project, None)
-    if args.work_dir is None and environ.get(EMULATOR_VARIABLE):
-        project = environ.get("FIREBASE_AUTH_PROJECT") or environ.get("GOOGLE_CLOUD_PROJECT") or DEV_PROJECT
-        return Target(project, environ[EMULATOR_VARIABLE])
-    from pakn_dev.stack import DEFAULT_WORK_DIR, StackInfo, state_file
 
-    work_dir = args.work_dir or DEFAULT_WORK_DIR
-    if not state_file(work_dir).exists():
-        raise NoTarget(
-            f"Say where the accounts are: --project PROJECT_ID for the real project; or start the local "
-            f"stack with `make dev` (no {state_file(work_dir)} now), or set {EMULATOR_VARIABLE}."
-        )
-    info = StackInfo.load(work_dir)
-    return Target(info.project, info.emulators["auth"])
+def _where(target: Target) -> str:
+    if target.emulator:
+        return f"the Auth emulator at {target.emulator} (project {target.project})"
+    return f"project {target.project}"
 
 
 def firebase_app(target: Target):
@@ -110,7 +75,7 @@ def firebase_app(target: Target):
     import firebase_admin
 
     if target.emulator:
-        os.environ[EMULATOR_VARIABLE] = target.emulator
+        os.environ[AUTH.variable] = target.emulator
     name = f"pakn-officials-cli-{target.project}"
     try:
         return firebase_admin.get_app(name)
@@ -151,7 +116,7 @@ def _add(app, args, password: str | None, target: Target) -> int:
     if not result.created:
         print(f"{account.email} already is {_assignment(account)}: nothing changed (its password neither).")
         return 0
-    print(f"Created {account.email}: {_assignment(account)}, in {target.describe()}.")
+    print(f"Created {account.email}: {_assignment(account)}, in {_where(target)}.")
     if password is None:
         print(f"First password (shown this once): {result.password.get_secret_value()}")
         print("Give it to the official by another channel than their e-mail (in person, by phone).")

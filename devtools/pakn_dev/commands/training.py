@@ -29,12 +29,6 @@ import os
 import sys
 from pathlib import Path
 
-EMULATOR_VARIABLE = "FIRESTORE_EMULATOR_HOST"
-
-
-class NoTarget(Exception):
-    pass
-
 
 def add_arguments(parser) -> None:
     parser.epilog = __doc__[__doc__.index("    pakn training export") :]
@@ -70,6 +64,8 @@ def run(args) -> int:
 
 
 def export(args, environ=os.environ) -> int:
+    from pakn_dev.stack import NoTarget
+
     try:
         project = firestore_project(args, environ)
     except NoTarget as exc:
@@ -92,31 +88,14 @@ def export(args, environ=os.environ) -> int:
 
 
 def firestore_project(args, environ=os.environ) -> str:
-    """--project: the real project (refused while the emulator variable would send the client elsewhere);
-    then an explicit --work-dir's stack; then FIRESTORE_EMULATOR_HOST; then the default work dir's stack.
-    Sets FIRESTORE_EMULATOR_HOST for a stack's emulator, where the Firestore client finds it."""
-    from pakn_dev.emulators import DEV_PROJECT
+    """The project `export` reads, as `command_target` finds it; a stack's emulator goes into
+    FIRESTORE_EMULATOR_HOST, where the Firestore client finds it."""
+    from pakn_dev.stack import FIRESTORE, command_target
 
-    if args.project:
-        if environ.get(EMULATOR_VARIABLE):
-            raise NoTarget(
-                f"{EMULATOR_VARIABLE} is set, so the Firestore client would talk to an emulator, not to "
-                f"project {args.project}: unset it for the real project, or leave out --project."
-            )
-        return args.project
-    if args.work_dir is None and environ.get(EMULATOR_VARIABLE):
-        return environ.get("GOOGLE_CLOUD_PROJECT") or DEV_PROJECT
-    from pakn_dev.stack import DEFAULT_WORK_DIR, StackInfo, state_file
-
-    work_dir = args.work_dir or DEFAULT_WORK_DIR
-    if not state_file(work_dir).exists():
-        raise NoTarget(
-            f"Say where the examples are: --project PROJECT_ID for the real project; or start the local "
-            f"stack with `make dev` (no {state_file(work_dir)} now), or set {EMULATOR_VARIABLE}."
-        )
-    info = StackInfo.load(work_dir)
-    environ[EMULATOR_VARIABLE] = info.emulators["firestore"]
-    return info.project
+    target = command_target(args, FIRESTORE, "the examples", environ)
+    if target.emulator:
+        environ[FIRESTORE.variable] = target.emulator
+    return target.project
 
 
 # --- fit ---------------------------------------------------------------------------------------------

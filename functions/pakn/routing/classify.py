@@ -29,7 +29,7 @@ from typing_extensions import TypedDict  # pydantic needs this one, not typing's
 
 from pakn.domain.vocabulary import ClassifiedKind, Level
 from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data
-from pakn.routing.model import Model, features, load_model
+from pakn.routing.model import Found, Model, features, load_model
 from pakn.routing.registry import Registry, load_registry
 from pakn.routing.text import tokens, transpositions
 
@@ -44,7 +44,7 @@ DECISION_FILES = (
     "units_pre2025_to_2025.csv",
 )
 # Bump the first part when the code's decisions change; the second follows the model and its data.
-CODE_VERSION = "2026.3"
+CODE_VERSION = "2026.4"
 
 
 def _data_digest() -> str:
@@ -76,6 +76,9 @@ _NAMED_DEPARTMENT, _DEPARTMENT_BY_PROCEDURE = 0.99, 0.96
 # weak ones add up to it): one weak keyword is a hint -- "công ty", "doanh nghiệp", "hợp tác xã" are named by
 # a tax return or a crop-area code as often as by an enterprise registration -- left to the model.
 _DECISIVE = 2.0
+# Thanks that open a message are its point ("Xin gửi lời cảm ơn chị cán bộ tư pháp xã..."); at its end they
+# are politeness ("... mong được giải quyết, em cảm ơn"). The opening: its first third, or first few words.
+_OPENING_WORDS = 6
 # Alternatives worth showing the citizen or the desk: at least this probable.
 _CANDIDATE_PROBABILITY = 0.15
 
@@ -192,6 +195,7 @@ class Classifier:
             )
             for pair in signals["pairs"]
         )
+        self._tones = {tone: _by_first_word(phrases) for tone, phrases in signals["tone"].items()}
         self._phrases = {words: tuple(found) for words, found in phrases.items() if words}
         self._longest_from: dict[str, int] = {}
         for words in self._phrases:
@@ -235,6 +239,16 @@ class Classifier:
         for pair in self._pairs:
             if pair.found_in(words):
                 extra.add(f"@pair:{pair.kind}")
+        tones = set()
+        for tone, phrases in self._tones.items():
+            first_end = min(_phrase_ends(words, phrases, 0, len(words)), default=None)
+            if first_end is not None:
+                tones.add(tone)
+                extra.add(f"@tone:{tone}")
+                if first_end <= max(_OPENING_WORDS, len(words) // 3):
+                    extra.add(f"@tone:{tone}:opening")
+        if "praise" in tones and "grievance" not in tones:
+            extra.add("@tone:praise_only")
         place = self._registry.resolve_place(words)
         if place.agency_id:
             extra.add("@place")
@@ -261,13 +275,13 @@ class Classifier:
             raise RuntimeError("a classifier built without a model only gives features")
         extra, found, context = self.signals(words)
         place = context["place"]
-        indices = model.message_indices(words, extra)
+        message = model.message_indices(words, extra)
 
-        kinds = model.heads["kind"].probabilities(indices)
+        kinds = model.heads["kind"].probabilities(message)
         kind = max(kinds, key=kinds.__getitem__)
         kind_p = kinds[kind]
         kind_candidates = _ranked(kinds)
-        evidence = self._evidence(indices, kind, found)
+        evidence = self._evidence(message, kind, found)
         if kind == "out_of_scope":
             if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
                 kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
@@ -282,7 +296,7 @@ class Classifier:
                 kind_candidates=kind_candidates,
             )
 
-        levels = model.heads["level"].probabilities(indices)
+        levels = model.heads["level"].probabilities(message)
         level: Level = max(levels, key=levels.__getitem__)  # type: ignore[assignment]
         level_p = levels[level]
         agency_id: str | None = None
@@ -301,7 +315,7 @@ class Classifier:
             else:
                 agency_p = _UNDETERMINED if place.ambiguous else _LEVEL_ONLY
         elif level == "department":
-            agency_id, agency_p, agency_candidates = self._department(found, indices)
+            agency_id, agency_p, agency_candidates = self._department(found, message)
         elif level == "city":
             if "vp-ubnd" in named:
                 agency_id, agency_p = "vp-ubnd", 1.0
@@ -327,7 +341,7 @@ class Classifier:
         )
 
     def _department(
-        self, found: Sequence[_Signal], indices: Sequence[int]
+        self, found: Sequence[_Signal], message: Found
     ) -> tuple[str | None, float, tuple[str, ...]]:
         """Which department: the one the text names, if it names one; else the one whose procedure it
         names, if one leads; else the model's, if sure enough (else None: the desk decides)."""
@@ -344,19 +358,19 @@ class Classifier:
         ranked = sorted(procedures.values(), reverse=True)
         if ranked and ranked[0] >= _DECISIVE and (len(ranked) == 1 or ranked[0] > ranked[1]):
             return max(procedures, key=procedures.__getitem__), _DEPARTMENT_BY_PROCEDURE, ()
-        probabilities = self._model.heads["department"].probabilities(indices)  # only when needed
+        probabilities = self._model.heads["department"].probabilities(message)  # only when needed
         best = max(probabilities, key=probabilities.__getitem__)
         if probabilities[best] >= self._department_threshold:
             return best, probabilities[best], _ranked(probabilities)
         return None, min(_LEVEL_ONLY, probabilities[best]), _ranked(probabilities)
 
-    def _evidence(self, indices: Sequence[int], kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
+    def _evidence(self, message: Found, kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
         """The data's phrases that matched, and the words that weighed most towards the kind."""
         model = self._model
         head, readable = model.heads["kind"], model.readable
         column = head.classes.index(kind)
         weighed = sorted(
-            ((head.rows[index][column], index) for index in indices if index in readable), reverse=True
+            ((head.rows[index][column], index) for index in message.text if index in readable), reverse=True
         )
         words = [model.names[index] for weight, index in weighed[:3] if weight > 0]
         return _unique([*(signal.label for signal in found), *words])
@@ -453,6 +467,7 @@ class _SignalsFile(TypedDict):
     out_of_scope: dict[str, float]
     procedure: dict[str, float]
     pairs: list[_PairEntry]
+    tone: dict[str, list[str]]  # praise, positive: a thank-you is not a complaint
 
 
 @with_config(DATA_SCHEMA)

@@ -67,7 +67,7 @@ from pakn.officials.console.session import (
     nonce_valid,
 )
 from pakn.officials.console.settings import ConsoleSettings
-from pakn.officials.console.texts import TEXTS, t
+from pakn.officials.console.texts import TEXTS, routing_reason, t
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork
 from pakn.routing.registry import load_registry
@@ -477,6 +477,7 @@ class Console:
             guess=self._agency_name(case.routing.classified_agency_id),
             candidates=[self._agency_name(agency_id) or agency_id for agency_id in case.routing.candidates],
             asked=[self._asked(question) for question in case.routing.asked],
+            reason=routing_reason(case.routing.reason),
             done=self._done_notice(ctx),
             request_ids={action: secrets.token_urlsafe(16) for action in ("accept", "resume")},
         )

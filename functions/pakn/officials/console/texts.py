@@ -134,6 +134,19 @@ TEXTS: dict[str, str] = {
     "outcome.ask_place": "Hỏi thêm địa bàn",
     "outcome.out_of_scope": "Ngoài phạm vi",
     "outcome.outside": "Ngoài thẩm quyền thành phố",
+    # Why the router sent a case where it did, by its reason codes (pakn.routing.route); `outside:<body>` by
+    # its head, the body having its own line on the case page.
+    "reason.classified": "Hệ thống phân loại theo nội dung",
+    "reason.allegation": "Phản ánh cán bộ đòi, nhận tiền nên không giao cho chính cơ quan của cán bộ đó",
+    "reason.low_confidence": "Hệ thống chưa đủ chắc chắn về cơ quan nên chuyển Bàn phân loại",
+    "reason.no_agency": "Hệ thống chưa xác định được cơ quan nên chuyển Bàn phân loại",
+    "reason.ambiguous_place": "Địa danh trong phản ánh trùng với nhiều nơi, chưa rõ là nơi nào",
+    "reason.no_place": "Phản ánh chưa nêu phường, xã nên hệ thống hỏi công dân",
+    "reason.unsure_kind": "Hệ thống chưa chắc phản ánh về việc gì nên hỏi công dân",
+    "reason.unsure_department": "Hệ thống chưa chắc thuộc sở, ngành nào nên hỏi công dân",
+    "reason.out_of_scope": "Nội dung không thuộc phạm vi tiếp nhận của kênh này",
+    "reason.outside": "Việc thuộc thẩm quyền của cơ quan Trung ương, không thuộc thành phố",
+    "case.routing.reason_unlabelled": "Theo quy tắc phân loại của hệ thống",
     "case.contact": "Người gửi",
     "case.contact.name": "Họ tên",
     "case.contact.phone": "Số điện thoại",
@@ -385,6 +398,12 @@ TEXTS: dict[str, str] = {
 def t(key: str, **values: object) -> str:
     text = TEXTS[key]
     return text.format(**values) if values else text
+
+
+def routing_reason(code: str) -> str:
+    """A router's reason code in words. A code newer than this catalogue reads as a neutral phrase: an
+    official is never shown the code itself."""
+    return TEXTS.get(f"reason.{code.split(':', 1)[0]}") or TEXTS["case.routing.reason_unlabelled"]
 
 
 # The deadline sweep's steps, as the case's history shows them (appended: kept apart from the rest).
