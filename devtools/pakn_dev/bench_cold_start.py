@@ -167,7 +167,12 @@ def _push(data: bytes, subscription: str, attributes: dict[str, str] | None = No
 def probe_for(target: str) -> Probe:
     """A realistic first request for `target` (fresh ids, so nothing is a redelivery)."""
     if target in ("zalo_webhook", "bare_pubsub"):
-        body, headers = _zalo().signed(_zalo().text(_citizen(), "Cán bộ phường làm khó khi làm khai sinh"))
+        citizen = _citizen()
+        body, headers = _zalo().signed(_zalo().text(citizen, "Cán bộ phường làm khó khi làm khai sinh"))
+        if target == "bare_pubsub":  # published under the citizen's ordering key, as the webhook publishes
+            from pakn_dev.bench_bare_handler import ORDERING_HEADER
+
+            headers = {**headers, ORDERING_HEADER: citizen}
         return Probe("POST", "/", body, headers)
     if target == "handle_zalo_event":
         from pakn.intake.events import normalise

@@ -10,7 +10,8 @@ absorb: Zalo sends the message and the answer is lost (the client times out and 
 
 For N seconds (default 600) citizens file cases (message, XONG, the contact form, 1), look them up
 (TRA CỨU, HỒ SƠ) and chat, CONCURRENCY at a time, each waiting (bounded) for the OA's answers. Part way
-through, one worker function (send_outbound by default) is killed with SIGKILL and started again. The
+through, one worker function (by default handle_zalo_event, the conversation worker, which sends each turn's
+replies itself) is killed with SIGKILL and started again. The
 outbox sweep runs every two minutes, as Cloud Scheduler runs it. Then the faults stop, and the soak waits
 (bounded) for the outbox to heal: every delivery settled (final, or held for the citizen's next message),
 nothing more arriving at the stand-in, the outbox
@@ -366,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="citizens at once (at most 64)")
     parser.add_argument("--fault-rate", type=float, default=0.3, help="share of Zalo API calls that fail")
     parser.add_argument("--lost-answers", action="store_true", help="also: sent, but the answer is lost")
-    parser.add_argument("--kill", default="send_outbound", help="the worker killed and restarted mid-run")
+    parser.add_argument(
+        "--kill", default="handle_zalo_event", help="the worker killed and restarted mid-run (it sends too)"
+    )
     parser.add_argument("--kill-at", type=float, default=0.4, help="when, as a share of the traffic time")
     parser.add_argument("--down-seconds", type=float, default=3.0, help="how long it stays down")
     parser.add_argument("--wait", type=float, default=30.0, help="seconds a citizen waits for an answer")

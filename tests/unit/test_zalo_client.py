@@ -22,6 +22,7 @@ from pakn.zalo.client import (
     ZaloUnavailable,
     ZaloUnreachable,
 )
+from pakn.zalo.tokens import TokenUnavailable
 from pakn_dev.zalo_standin import StandinServer, make_app
 
 IMAGE = "https://example.invalid/anh.png"
@@ -113,6 +114,37 @@ def test_a_token_rejected_again_after_refresh_waits_for_a_redelivery(client, sta
     assert raised.value.code == -216
     assert standin.control.stats()["refreshes"] == 2
     assert sleeps == []  # retrying at once would meet the same refusal
+
+
+class ReadingTokens:
+    """The conversation worker's: it reads the pair and may not refresh it (send_outbound does)."""
+
+    def __init__(self, token: str):
+        self.token, self.rejected = token, None
+
+    def current(self, wait: float | None = None) -> str:
+        if self.token == self.rejected:
+            raise TokenUnavailable("this instance may not refresh the Zalo access token")
+        return self.token
+
+    def invalidate(self, token: str) -> None:
+        self.rejected = token
+
+
+def test_a_token_rejected_where_the_store_only_reads_is_not_logged_as_a_refresh(standin, sleeps, capsys):
+    tokens = ProcessTokens(FIRST_REFRESH)
+    make_client(standin.url, sleeps, tokens=tokens).send_text("u1", "warm up")
+    reader = ZaloClient(
+        standin.url, standin.url, APP_ID, SECRET, ReadingTokens(tokens.current()), sleep=sleeps.append
+    )
+    standin.control.fault(1, error=-216)
+    capsys.readouterr()
+    with pytest.raises(ZaloTokenUnavailable):
+        reader.send_text("u1", "hai")
+    messages = [line["message"] for line in logged(capsys)]
+    assert any("rejected the access token" in message for message in messages)
+    assert not any("refresh" in message for message in messages)
+    assert standin.control.stats()["refreshes"] == 1  # the writer's first pair only
 
 
 def test_rate_limited_calls_back_off_then_succeed(client, standin, sleeps):

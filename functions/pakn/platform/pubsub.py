@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 from typing import TypeVar
 
@@ -39,14 +40,23 @@ class Publisher:
         return self.publish_raw(topic, data, ordering_key, **attributes)
 
     def publish_raw(self, topic: str, data: bytes, ordering_key: str = "", **attributes: str) -> str:
-        future = self._client.publish(self.topic_path(topic), data, ordering_key=ordering_key, **attributes)
+        path = self.topic_path(topic)
+        future = self._client.publish(path, data, ordering_key=ordering_key, **attributes)
         try:
             return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
         except Exception:
-            # A failed publish blocks its ordering key until resumed; the caller's retry must be able to go.
+            # A failed publish pauses its ordering key until resumed, and the caller's retry must be able to
+            # go; one still in flight when the wait ran out pauses it only when it fails, later. The callback
+            # runs at once for a future already done, and then for one that ends.
             if ordering_key:
-                self._client.resume_publish(self.topic_path(topic), ordering_key)
+                future.add_done_callback(lambda done: self._resume_if_failed(path, ordering_key, done))
             raise
+
+    def _resume_if_failed(self, path: str, ordering_key: str, done) -> None:
+        if done.cancelled() or done.exception() is not None:
+            # Not paused after all, or the client has stopped: nothing to resume.
+            with contextlib.suppress(RuntimeError):
+                self._client.resume_publish(path, ordering_key)
 
     def publish_all(self, topic: str, models: list[BaseModel]) -> list[str]:
         """Publishes `models` (no ordering) and waits for them all at once: a fan-out of thousands takes

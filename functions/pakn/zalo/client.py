@@ -359,7 +359,10 @@ class ZaloClient:
                 if token_refreshed:
                     log.error("zalo rejected a freshly refreshed access token", code=reply.error)
                     raise ZaloTokenUnavailable(reply.error, reply.message)
-                log.info("zalo rejected the access token, refreshing", code=reply.error)
+                # The store decides what follows: it refreshes where it may, else hands the call over.
+                log.info(
+                    "zalo rejected the access token; asking the token store for another", code=reply.error
+                )
                 self._tokens.invalidate(token)
                 token_refreshed = True
                 continue
