@@ -68,6 +68,15 @@ def test_the_outbox_sweep_may_use_firestore_and_publish_replies_and_nothing_else
     }
 
 
+def test_the_sender_may_publish_the_deliveries_it_hands_on_or_releases(inputs):
+    # Sender._republish: a delivery handed on to the next invocation, or one waiting behind it; refused, it
+    # would wait minutes for the outbox sweep.
+    account = f"serviceAccount:{email(service_account_id('send_outbound'), PROJECT)}"
+    held = {(g.role, g.resource) for g in grants(inputs) if g.member == account}
+    publishes = {resource for role, resource in held if role == "roles/pubsub.publisher"}
+    assert inputs.topology.topic("outbound").name in publishes
+
+
 def test_dead_letter_policies_stay_in_the_cloud_as_a_last_resort(inputs, steps):
     # Locally the emulator gets none (it crashes forwarding a dead letter); the cloud keeps them.
     for sub in inputs.topology.subscriptions:
