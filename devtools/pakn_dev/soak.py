@@ -361,7 +361,7 @@ def heal(stack, feed: StandinFeed, project: str, limit: float, sweep_every: floa
     return state, time.monotonic() - began
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=600, help="seconds of traffic (10 to 3600)")
     parser.add_argument("--concurrency", type=int, default=8, help="citizens at once (at most 64)")
@@ -376,7 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heal-seconds", type=float, default=300.0, help="the most to wait for healing")
     parser.add_argument("--sweep-every", type=float, default=120.0, help="the outbox sweep during traffic")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
     seconds = max(10.0, min(args.seconds, 3600.0))
     concurrency = max(1, min(args.concurrency, 64))
     seed = args.seed if args.seed is not None else int(time.time())

@@ -1,6 +1,7 @@
 """Entry points load only what they use: the webhook must answer without importing Firestore or the
 classifier, which only the workers need, nor anything else it does not use (a cold start pays for every
-import and for every pydantic model built)."""
+import and for every pydantic model built). And the cold-start bench's baseline publishes as the webhook
+does, so that what it measures beside it is a fair comparison."""
 
 from __future__ import annotations
 
@@ -100,3 +101,17 @@ def test_the_webhook_loads_only_what_it_uses(project_id):
         "pakn.domain.vocabulary.OfficialFile",
     ):
         assert unused not in built
+
+
+def test_the_cold_start_baseline_publishes_under_the_citizens_ordering_key_as_the_webhook_does(pipeline):
+    import functions_framework
+
+    from pakn_dev.bench_cold_start import BARE_SOURCE, probe_for
+
+    # An ordered publish goes one batch at a time per key: without the key the baseline would publish faster.
+    bare = functions_framework.create_app("bare_pubsub", str(BARE_SOURCE), "http").test_client()
+    for target, client in (("zalo_webhook", pipeline.clients["zalo_webhook"]), ("bare_pubsub", bare)):
+        probe = probe_for(target)
+        assert client.post(probe.path, data=probe.body, headers=probe.headers).status_code == 200
+        [delivery] = pipeline.pull()
+        assert delivery.envelope["message"]["orderingKey"] == json.loads(probe.body)["sender"]["id"], target

@@ -107,6 +107,102 @@ def test_every_worker_is_reached_by_its_trigger_with_an_oidc_identity(steps, inp
             assert (f"serviceAccount:{email(SCHEDULER, PROJECT)}", function.name) in invokers
 
 
+def _parsed(repo_root, *path: str) -> ast.Module:
+    return ast.parse(repo_root.joinpath("functions", *path).read_text(encoding="utf-8"))
+
+
+def _functions(tree: ast.Module | ast.ClassDef) -> dict[str, ast.FunctionDef]:
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _topic_roles(node: ast.AST) -> set[str]:
+    """The roles named by `….topic("role")` in `node`."""
+    return {
+        call.args[0].value
+        for call in ast.walk(node)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "topic"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+    }
+
+
+def _closure(start: set[str], uses: dict[str, set[str]]) -> set[str]:
+    reached, todo = set(), list(start)
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo += uses[name]
+    return reached
+
+
+MAKES_OR_USES_A_PUBLISHER = re.compile(r"\bpublisher\(\)|\bPublisher\(")
+
+# runtime.sweep() wires the due-cases dispatch, but only Sweep.run dispatches, which sweep_case never calls.
+WIRED_BUT_NEVER_PUBLISHED = {"sweep_case": {"due_cases"}}
+
+
+def published_by_entry_point(repo_root) -> dict[str, set[str]]:
+    """The topic roles each entry point of main.py publishes to: those named by the runtime helpers it
+    uses, and by the helpers they use in turn."""
+    helpers = _functions(_parsed(repo_root, "pakn", "runtime.py"))
+    uses = {
+        name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in helpers}
+        for name, node in helpers.items()
+    }
+    published = {}
+    for name, entry in _functions(_parsed(repo_root, "main.py")).items():
+        if name.startswith("_"):
+            continue
+        called = {
+            n.attr
+            for n in ast.walk(entry)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "runtime"
+        }
+        roles = set().union(*(_topic_roles(helpers[helper]) for helper in _closure(called, uses)))
+        published[name] = roles - WIRED_BUT_NEVER_PUBLISHED.get(name, set())
+    return published
+
+
+def test_only_the_runtime_publishes_and_each_of_its_publishing_helpers_names_its_topic(repo_root):
+    # What published_by_entry_point relies on: a publish anywhere else would go unseen by it.
+    for path in (repo_root / "functions").rglob("*.py"):
+        if path.name not in ("runtime.py", "pubsub.py"):
+            assert not MAKES_OR_USES_A_PUBLISHER.search(path.read_text(encoding="utf-8")), path
+    for name, helper in _functions(_parsed(repo_root, "pakn", "runtime.py")).items():
+        if name != "publisher" and MAKES_OR_USES_A_PUBLISHER.search(ast.unparse(helper)):
+            assert _topic_roles(helper), f"runtime.{name} publishes to a topic not named by its role"
+
+
+def test_the_case_sweep_never_dispatches_due_cases(repo_root):
+    entry = ast.unparse(_functions(_parsed(repo_root, "main.py"))["sweep_case"])
+    assert "runtime.sweep().sweep_case(" in entry and ".run(" not in entry
+    [sweep] = [
+        node
+        for node in _parsed(repo_root, "pakn", "escalation", "sweep.py").body
+        if isinstance(node, ast.ClassDef) and node.name == "Sweep"
+    ]
+    methods = _functions(sweep)
+    uses = {
+        name: {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr in methods}
+        for name, node in methods.items()
+    }
+    assert not any("_dispatch" in ast.unparse(methods[name]) for name in _closure({"sweep_case"}, uses))
+
+
+def test_each_function_may_publish_to_exactly_the_topics_its_code_publishes_to(inputs, repo_root):
+    published = published_by_entry_point(repo_root)
+    assert set(published) == set(inputs.deploy.functions)
+    for function, roles in published.items():
+        account = f"serviceAccount:{email(service_account_id(function), PROJECT)}"
+        granted = {
+            g.resource for g in grants(inputs) if g.member == account and g.role == "roles/pubsub.publisher"
+        }
+        assert granted == {inputs.topology.topic(role).name for role in roles}, function
+
+
 def test_every_subscription_has_a_dead_letter_path_and_dead_letters_are_kept(steps, inputs):
     topology = inputs.topology
     dead_letter_topics = {t.dead_letter_topic for t in topology.topics if t.dead_letter_topic}

@@ -1,5 +1,5 @@
-"""The soak's bookkeeping, without a stack: which faults it injects and how, and how a message sent to
-Zalo is matched with the delivery record that holds it (duplicates, replies never sent)."""
+"""The soak's bookkeeping, without a stack: which faults it injects and how, which worker it kills, and how
+a message sent to Zalo is matched with the delivery record that holds it (duplicates, replies never sent)."""
 
 import random
 
@@ -9,6 +9,7 @@ from pakn_dev.soak import (
     choose_fault,
     compare,
     delivery_messages,
+    parse_arguments,
     recorded_signature,
     sent_signature,
     standin_fault,
@@ -35,6 +36,16 @@ def test_faults_the_stand_in_answers_itself_and_the_ones_the_injector_plays():
     assert standin_fault("error_-32") == {"error": -32, "count": 1}
     assert standin_fault("timeout") is None
     assert standin_fault("lost_answer") is None
+
+
+def test_the_soak_kills_the_conversation_worker_unless_told_another():
+    from pakn.platform.topology import load_topology
+
+    # The worker of the events topic: it sends each turn's replies itself, so a kill lands mid-send.
+    topology = load_topology()
+    events = topology.topic("events").name
+    assert [parse_arguments([]).kill] == [s.push_to for s in topology.subscriptions if s.topic == events]
+    assert parse_arguments(["--kill", "send_outbound"]).kill == "send_outbound"
 
 
 def test_a_sent_message_matches_the_record_that_holds_it():
