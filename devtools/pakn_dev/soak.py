@@ -8,13 +8,12 @@ window (-230). All but the timeout are the Zalo stand-in's own fault controls (P
 call each), so the stand-in answers them as Zalo does. `--lost-answers` adds the fault no design can
 absorb: Zalo sends the message and the answer is lost (the client times out and sends again).
 
-For N seconds (default 600) citizens file cases (message, XONG, the contact form, 1), look them up
-(TRA CỨU, HỒ SƠ) and chat, CONCURRENCY at a time, each waiting (bounded) for the OA's answers. Part way
-through, one worker function (by default handle_zalo_event, the conversation worker, which sends each turn's
-replies itself) is killed with SIGKILL and started again. The
-outbox sweep runs every two minutes, as Cloud Scheduler runs it. Then the faults stop, and the soak waits
-(bounded) for the outbox to heal: every delivery settled (final, or held for the citizen's next message),
-nothing more arriving at the stand-in, the outbox
+For N seconds (default 600) citizens file cases (message, XONG, the contact form, 1), look them up (TRA CỨU,
+HỒ SƠ) and chat, CONCURRENCY at a time, each waiting (bounded) for the OA's answers. Part way through, one
+worker function (by default handle_zalo_event, the conversation worker, which sends each turn's replies
+itself) is killed with SIGKILL and started again. The outbox sweep runs every two minutes, as Cloud
+Scheduler runs it. Then the faults stop, and the soak waits (bounded) for the outbox to heal: every delivery
+settled (final, or held for the citizen's next message), nothing more arriving at the stand-in, the outbox
 sweep run every 15 s meanwhile.
 
 Prints events in, events processed, cases filed, replies sent, replies sent more than once (duplicates,

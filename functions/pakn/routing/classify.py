@@ -467,7 +467,7 @@ class _SignalsFile(TypedDict):
     out_of_scope: dict[str, float]
     procedure: dict[str, float]
     pairs: list[_PairEntry]
-    tone: dict[str, list[str]]  # praise, positive: a thank-you is not a complaint
+    tone: dict[str, list[str]]  # praise, positive, grievance: a thank-you is not a complaint
 
 
 @with_config(DATA_SCHEMA)

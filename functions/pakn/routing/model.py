@@ -93,10 +93,6 @@ class Found:
     whole: list[int]
     text_weight: float
 
-    def __iter__(self):
-        yield from self.text
-        yield from self.whole
-
 
 @dataclass(frozen=True, slots=True)
 class Head:
