@@ -154,10 +154,16 @@ def trained_on() -> str:
     if "folds" not in sizes:
         return f"model {model['version']}: fitted on train ({sizes.get('train')}), calibrated on dev"
     heads = ", ".join(f"{name} {head['cv_accuracy']:.1%}" for name, head in model["heads"].items())
-    return (
+    line = (
         f"model {model['version']}: fitted on train ({sizes['train']}) and dev ({sizes['dev']}), chosen and "
         f"calibrated by {sizes['folds']}-fold cross-validation over both; heads' accuracy there: {heads}"
     )
+    accepted = model.get("accepted_over_gate")
+    if accepted:
+        line += (
+            f"\ninstalled although worse on {', '.join(accepted['worse'])}, by decision: {accepted['reason']}"
+        )
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -113,6 +113,30 @@ def test_a_split_or_unclear_place_is_ambiguous_never_guessed(text):
     assert resolution.evidence
 
 
+@pytest.mark.parametrize(
+    ("text", "agency_id"),
+    [
+        ("Tôi thường trú ở phường Long Biên, nộp hồ sơ cấp sổ đỏ ở xã Sóc Sơn", "xa-00376"),
+        ("đất nhà tôi ở xã Sóc Sơn, hộ khẩu phường Long Biên", "xa-00376"),
+        ("I live in Phuong Liet ward but filed at Soc Son commune", "xa-00376"),
+    ],
+)
+def test_of_two_places_the_one_where_it_was_filed_or_the_land_lies_decides(text, agency_id):
+    assert resolve_place(text).agency_id == agency_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Both are where the citizen lives (lodging, home village): the words do not say where it was filed.
+        "Em ở trọ phường Phương Liệt, quê ở xã Tiến Thắng, làm xác nhận tình trạng hôn nhân",
+        "phường Ba Đình, và phường Giảng Võ",
+    ],
+)
+def test_two_places_with_nothing_to_tell_them_apart_are_not_guessed(text):
+    assert resolve_place(text).agency_id is None
+
+
 def test_todays_name_wins_without_a_district():
     assert resolve_place("phường Ngọc Hà").agency_id == "xa-00008"
 

@@ -11,10 +11,10 @@ from collections import Counter
 
 import pytest
 
-from pakn_dev import training
+from pakn_dev import retraining, training
 from pakn_dev.commands import training as command
 from pakn_dev.eval_classifier import DEFAULT_PATH, Evaluation, load_labelled
-from pakn_dev.retraining import comparison, worse_fields
+from pakn_dev.retraining import Retrained, acceptance, comparison, worse_fields
 
 
 def evaluation(kind=0.949, level=0.947, agency=0.948, wrong=0.019) -> Evaluation:
@@ -66,8 +66,8 @@ def fitting(monkeypatch, content: dict) -> list:
     return seen
 
 
-def arguments(*learnt, install=True) -> argparse.Namespace:
-    return argparse.Namespace(action="fit", learnt=list(learnt), install=install)
+def arguments(*learnt, install=True, accept=None) -> argparse.Namespace:
+    return argparse.Namespace(action="fit", learnt=list(learnt), install=install, accept=accept)
 
 
 def test_a_model_worse_on_no_field_is_installed_only_when_asked(installed, monkeypatch, tmp_path):
@@ -104,3 +104,46 @@ def test_a_model_worse_on_some_field_is_refused_and_the_installed_one_stays(inst
     assert command.fit(arguments(), out=said.append) == 1
     assert installed.read_text(encoding="utf-8") == before
     assert said[-1].startswith("not installed: the new model is worse on kind accuracy, level accuracy")
+
+
+def retrained_as(monkeypatch, candidate: Evaluation) -> None:
+    """The retraining stubbed: a candidate evaluated as `candidate`, the installed model as evaluation()."""
+    content = {"version": "candidate"}
+    monkeypatch.setattr(retraining, "retrain", lambda *_, **__: Retrained(content, evaluation(), candidate))
+
+
+def test_a_loss_on_the_wrong_agency_rate_alone_may_be_accepted_with_a_reason_the_model_keeps(
+    installed, monkeypatch
+):
+    retrained_as(monkeypatch, evaluation(kind=0.97, wrong=0.021))
+    said = []
+    assert command.fit(arguments(accept="CV over 2,155: 28 wrong routes, not 46"), out=said.append) == 0
+    kept = json.loads(installed.read_text(encoding="utf-8"))
+    assert kept["version"] == "candidate"
+    assert kept["accepted_over_gate"]["worse"] == ["wrong-agency rate"]
+    assert kept["accepted_over_gate"]["reason"] == "CV over 2,155: 28 wrong routes, not 46"
+    assert kept["accepted_over_gate"]["test"]["wrong-agency rate"] == {"installed": 0.019, "candidate": 0.021}
+
+
+@pytest.mark.parametrize(
+    ("candidate", "install", "accept"),
+    [
+        (evaluation(agency=0.94, wrong=0.021), True, "better kinds"),  # an accuracy lost: never accepted
+        (evaluation(wrong=0.021), False, "a reason"),  # accepting is installing
+        (evaluation(wrong=0.021), True, "  "),  # no reason given
+    ],
+)
+def test_a_loss_is_not_accepted_on_an_accuracy_without_install_or_without_a_reason(
+    installed, monkeypatch, candidate, install, accept
+):
+    before = installed.read_text(encoding="utf-8")
+    retrained_as(monkeypatch, candidate)
+    assert command.fit(arguments(install=install, accept=accept), out=[].append) == 1
+    assert installed.read_text(encoding="utf-8") == before
+
+
+def test_acceptance_refuses_what_only_the_gate_may_decide():
+    with pytest.raises(ValueError):
+        acceptance(evaluation(), evaluation(level=0.9, wrong=0.03), "reason")
+    with pytest.raises(ValueError):
+        acceptance(evaluation(), evaluation(), "nothing is worse")

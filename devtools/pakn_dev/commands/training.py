@@ -3,12 +3,13 @@
     pakn training export [--out FILE]    every training example kept from officials' transfers
                                          (pakn.cases.corrections), as JSON lines of the labelled set:
                                          ids `x…`, split train, one per text, redacted again
-    pakn training fit [--with FILE ...] [--install]
+    pakn training fit [--with FILE ...] [--install [--accept REASON]]
                                          a model fitted on train, dev and the exported FILEs (chosen and
                                          calibrated by cross-validation over them), compared with the
                                          installed one on the test split, field by field; --install
                                          writes functions/pakn/data/model.json, only if the new model is
-                                         worse on no field
+                                         worse on no field; --accept: or worse on the wrong-agency rate
+                                         alone, a person's decision kept in the model file with REASON
 
 `fit` exits 1 when the new model is worse on some field (with or without --install), so a script can
 stop there. Installing changes CLASSIFIER_VERSION (it digests the model file), which every case filed
@@ -53,6 +54,12 @@ def add_arguments(parser) -> None:
     )
     fit.add_argument(
         "--install", action="store_true", help="write data/model.json if the new model is worse on no field"
+    )
+    fit.add_argument(
+        "--accept",
+        metavar="REASON",
+        help="with --install: install although worse on the wrong-agency rate (never on an accuracy), "
+        "keeping REASON and both models' figures in the model file",
     )
 
 
@@ -105,7 +112,7 @@ def fit(args, out=print) -> int:
     from pakn_dev import training
     from pakn_dev.eval_classifier import DEFAULT_PATH, load_labelled
     from pakn_dev.learnt_examples import rows_to_learn
-    from pakn_dev.retraining import comparison, retrain
+    from pakn_dev.retraining import ACCEPTABLE, acceptance, comparison, retrain
 
     labelled = load_labelled(DEFAULT_PATH)
     learnt, left_out = rows_to_learn(args.learnt, labelled)
@@ -118,12 +125,17 @@ def fit(args, out=print) -> int:
     result = retrain([*train, *learnt], dev, test, log=out)
     for line in comparison(result.installed, result.candidate):
         out(line)
-    if result.worse:
+    reason = (args.accept or "").strip()
+    accepting = bool(args.install and reason and result.worse and set(result.worse) <= ACCEPTABLE)
+    if result.worse and not accepting:
         out(f"not installed: the new model is worse on {', '.join(result.worse)}")
         return 1
     if not args.install:
         out("the new model is worse on no field; run with --install to write data/model.json")
         return 0
+    if accepting:
+        result.content["accepted_over_gate"] = acceptance(result.installed, result.candidate, reason)
+        out(f"worse on {', '.join(result.worse)}, accepted: {reason}")
     training.write_model(result.content, training.MODEL_PATH)
     out(f"installed {training.MODEL_PATH} (model {result.content['version']}); `make eval` shows it in full")
     return 0

@@ -18,6 +18,7 @@ triages the item by hand. Every decision has a calibrated probability; `confiden
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -30,7 +31,7 @@ from typing_extensions import TypedDict  # pydantic needs this one, not typing's
 from pakn.domain.vocabulary import ClassifiedKind, Level
 from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data
 from pakn.routing.model import Found, Model, features, load_model
-from pakn.routing.registry import Registry, load_registry
+from pakn.routing.registry import PlaceResolution, Registry, load_registry
 from pakn.routing.text import tokens, transpositions
 
 # The files whose content decides; the version changes whenever one of them does (model or data).
@@ -102,6 +103,12 @@ class Classification:
     agency_confidence: float | None = None
     kind_candidates: tuple[str, ...] = ()
     agency_candidates: tuple[str, ...] = ()  # departments, when the level is department
+    # Out of scope because its point is thanks (lời cảm ơn): it opens with them and complains of nothing,
+    # so the citizen is thanked back rather than pointed to other channels.
+    thanks: bool = False
+    # Out of scope, but not surely: the reading as the likeliest kind this channel takes, for when the
+    # citizen, asked, says it is one (nothing they meant to file is turned away on a guess).
+    in_scope: Classification | None = None
 
     def as_dict(self) -> dict[str, object]:
         result = asdict(self)
@@ -195,7 +202,12 @@ class Classifier:
             )
             for pair in signals["pairs"]
         )
-        self._tones = {tone: _by_first_word(phrases) for tone, phrases in signals["tone"].items()}
+        # Every tone's phrases in one table, by first word: one pass over the words finds them all.
+        tones: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for tone, listed in signals["tone"].items():
+            for first, grouped in _by_first_word(listed).items():
+                tones[first].extend((phrase, tone) for phrase in grouped)
+        self._tones = {first: tuple(grouped) for first, grouped in tones.items()}
         self._phrases = {words: tuple(found) for words, found in phrases.items() if words}
         self._longest_from: dict[str, int] = {}
         for words in self._phrases:
@@ -236,17 +248,17 @@ class Classifier:
                 else:
                     extra.add(f"@proc:{signal.route}")
                     extra.add(f"@proc_level:{level}")
+        if self._several_departments(found):
+            extra.add("@named:several_departments")
         for pair in self._pairs:
             if pair.found_in(words):
                 extra.add(f"@pair:{pair.kind}")
-        tones = set()
-        for tone, phrases in self._tones.items():
-            first_end = min(_phrase_ends(words, phrases, 0, len(words)), default=None)
-            if first_end is not None:
-                tones.add(tone)
-                extra.add(f"@tone:{tone}")
-                if first_end <= max(_OPENING_WORDS, len(words) // 3):
-                    extra.add(f"@tone:{tone}:opening")
+        tones = self._first_tone_ends(words)
+        opening = max(_OPENING_WORDS, len(words) // 3)
+        for tone, first_end in tones.items():
+            extra.add(f"@tone:{tone}")
+            if first_end <= opening:
+                extra.add(f"@tone:{tone}:opening")
         if "praise" in tones and "grievance" not in tones:
             extra.add("@tone:praise_only")
         place = self._registry.resolve_place(words)
@@ -255,6 +267,17 @@ class Classifier:
         elif place.ambiguous:
             extra.add("@place_ambiguous")
         return extra, found, {"place": place}
+
+    def _first_tone_ends(self, words: Sequence[str]) -> dict[str, int]:
+        """Each tone found, and where its first phrase ends (the least end of its phrases)."""
+        ends: dict[str, int] = {}
+        table = self._tones
+        for start, word in enumerate(words):
+            for phrase, tone in table.get(word, ()):
+                end = start + len(phrase)
+                if end < ends.get(tone, end + 1) and tuple(words[start:end]) == phrase:
+                    ends[tone] = end
+        return ends
 
     def words(self, text: str) -> tuple[str, ...]:
         typos = self._typos
@@ -282,20 +305,49 @@ class Classifier:
         kind_p = kinds[kind]
         kind_candidates = _ranked(kinds)
         evidence = self._evidence(message, kind, found)
-        if kind == "out_of_scope":
-            if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
-                kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
-            return Classification(
-                "out_of_scope",
-                None,
-                None,
-                None,
-                round(kind_p, 2),
-                evidence,
-                kind_confidence=round(kind_p, 3),
-                kind_candidates=kind_candidates,
+        if kind != "out_of_scope":
+            return self._in_scope(words, kind, kind_p, kind_candidates, evidence, found, place, message)
+        if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
+            kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
+        alternative = max((name for name in kinds if name != "out_of_scope"), key=kinds.__getitem__)
+        in_scope = None
+        if kinds[alternative] >= _CANDIDATE_PROBABILITY or kind_p <= _NOTHING_FOUND_CONFIDENCE:
+            in_scope = self._in_scope(
+                words,
+                alternative,
+                kinds[alternative],
+                kind_candidates,
+                self._evidence(message, alternative, found),
+                found,
+                place,
+                message,
             )
+        return Classification(
+            "out_of_scope",
+            None,
+            None,
+            None,
+            round(kind_p, 2),
+            evidence,
+            kind_confidence=round(kind_p, 3),
+            kind_candidates=kind_candidates,
+            thanks={"@tone:praise_only", "@tone:praise:opening"} <= extra,
+            in_scope=in_scope,
+        )
 
+    def _in_scope(
+        self,
+        words: Sequence[str],
+        kind: str,
+        kind_p: float,
+        kind_candidates: tuple[str, ...],
+        evidence: tuple[str, ...],
+        found: Sequence[_Signal],
+        place: PlaceResolution,
+        message: Found,
+    ) -> Classification:
+        """The level and agency of a message of `kind`, one this channel takes."""
+        model = self._model
         levels = model.heads["level"].probabilities(message)
         level: Level = max(levels, key=levels.__getitem__)  # type: ignore[assignment]
         level_p = levels[level]
@@ -308,6 +360,10 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
+        if level == "department" and self._several_departments(found):
+            # "Sở A bảo sang Sở B, Sở B lại bảo về Sở A": a file bounced between departments is the city's
+            # (LABELLING.md); in train and dev, 33 of the 35 messages naming two departments are.
+            level, level_p = "city", max(levels["city"], _BOUNCED)
         if level == "commune":
             evidence = (*evidence, *place.evidence)
             if place.agency_id:
@@ -340,6 +396,14 @@ class Classifier:
             agency_candidates=agency_candidates,
         )
 
+    def _several_departments(self, found: Sequence[_Signal]) -> bool:
+        named = {
+            signal.route
+            for signal in found
+            if signal.route_weight < 0 and self._route_level.get(signal.route) == "department"
+        }
+        return len(named) > 1
+
     def _department(
         self, found: Sequence[_Signal], message: Found
     ) -> tuple[str | None, float, tuple[str, ...]]:
@@ -367,12 +431,12 @@ class Classifier:
     def _evidence(self, message: Found, kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
         """The data's phrases that matched, and the words that weighed most towards the kind."""
         model = self._model
-        head, readable = model.heads["kind"], model.readable
-        column = head.classes.index(kind)
-        weighed = sorted(
-            ((head.rows[index][column], index) for index in message.text if index in readable), reverse=True
+        head, readable, names = model.heads["kind"], model.readable, model.names
+        column, rows = head.classes.index(kind), head.rows
+        weighed = heapq.nlargest(
+            3, ((rows[index][column], index) for index in readable.intersection(message.text))
         )
-        words = [model.names[index] for weight, index in weighed[:3] if weight > 0]
+        words = [names[index] for weight, index in weighed if weight > 0]
         return _unique([*(signal.label for signal in found), *words])
 
     def _matches(self, words: Sequence[str]) -> Iterator[_Signal]:
@@ -394,6 +458,7 @@ class Classifier:
 _ADDRESSING_WORDS = frozenset({"nen", "ban", "sua", "bo", "cho", "xem", "quy", "co", "can", "som", "chi"})
 _CITY_NAMES = (("thanh", "pho"), ("ha", "noi"))
 _ADDRESSED = 0.9
+_BOUNCED = 0.9
 
 
 def _addresses_city(words: Sequence[str], named: set[str], route_level: dict[str, str]) -> bool:

@@ -134,7 +134,9 @@ class Model:
     names: tuple[str, ...]  # vocabulary index -> feature
     heads: dict[str, Head]
     thresholds: dict[str, float]  # e.g. department: below it, the department is left to the desk
-    readable: frozenset[int] = frozenset()  # indices of word features (evidence shows only these)
+    # Indices of the word features evidence may show: not n-grams, and not a word of one or two letters
+    # ("ở", "bỏ"), which tells an official nothing.
+    readable: frozenset[int] = frozenset()
     reference_words: int | None = None  # text_weight()'s, as trained
     _word_indices: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -192,7 +194,11 @@ def load_model(path: Path) -> Model:
             names,
             heads,
             {key: float(value) for key, value in raw.get("thresholds", {}).items()},
-            frozenset(index for index, name in enumerate(names) if not name.startswith(("#", "@", "^"))),
+            frozenset(
+                index
+                for index, name in enumerate(names)
+                if not name.startswith(("#", "@", "^")) and len(name) > 2
+            ),
             int(raw["reference_words"]) if raw.get("reference_words") is not None else None,
         )
     except (OSError, ValueError, KeyError, TypeError) as error:

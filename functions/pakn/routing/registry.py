@@ -89,6 +89,10 @@ _LIVES_CUES = (
     ("tam", "tru"),
     ("cu", "tru", "o"),
     ("cu", "tru"),
+    ("o", "tro"),
+    ("tro", "o"),
+    ("o", "thue"),
+    ("thue", "nha", "o"),
 )
 _CUES = sorted(
     [(cue, 1) for cue in _FILED_CUES] + [(cue, -1) for cue in _LIVES_CUES], key=lambda item: -len(item[0])
