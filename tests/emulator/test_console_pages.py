@@ -151,6 +151,7 @@ def test_the_case_page_shows_text_additions_attachments_map_routing_history_and_
     ("outcome", "reason", "words"),
     [
         ("agency", "classified", "reason.classified"),
+        ("agency", "citizen_chose", "reason.citizen_chose"),
         ("triage", "low_confidence", "reason.low_confidence"),
         ("outside", "outside:police", "reason.outside"),
         ("agency", "a_later_rule", "case.routing.reason_unlabelled"),
@@ -167,11 +168,32 @@ def test_the_case_page_says_why_the_case_was_routed_in_words_never_as_the_router
         "confidence": 0.9,
         "evidence": ["khai sinh"],
         "classifier_version": "test",
+        "outside_body": "police" if outcome == "outside" else None,
     }
     case = write_case(firestore_db, number=1, routing=routing)
     page = text_of(official("official").get(f"/phan-anh/{case.case_id}"))
     assert f"<dt>{t('case.routing.reason')}</dt><dd>{t(words)}</dd>" in page
-    assert reason not in page
+    assert f"<dt>{t('case.routing.outcome')}</dt><dd>{t('outcome.' + outcome)}</dd>" in page
+    assert reason not in page and "police" not in page
+    if outcome == "outside":
+        assert f"<dt>{t('case.routing.outside')}</dt><dd>{t('outside_body.police')}</dd>" in page
+
+
+def test_the_case_page_shows_the_evidence_in_the_citizens_own_words(official, firestore_db):
+    from pakn.officials.console.texts import t
+
+    routing = {
+        "outcome": "agency",
+        "reason": "classified",
+        "confidence": 0.9,
+        "evidence": ["đăng ký khai sinh", "bo sung", "nhu cau"],
+        "classifier_version": "test",
+    }
+    case = write_case(firestore_db, number=1, routing=routing)  # "Cán bộ bắt bổ sung giấy tờ ... khai sinh"
+    page = text_of(official("official").get(f"/phan-anh/{case.case_id}"))
+    # The data's label as the data writes it, the citizen's words as written, a phrase not in the text as is.
+    shown = "đăng ký khai sinh, bổ sung, nhu cau"
+    assert f"<dt>{t('case.routing.evidence')}</dt><dd>{shown}</dd>" in page
 
 
 def test_each_action_confirms_records_history_and_a_retry_with_the_same_request_id_acts_once(

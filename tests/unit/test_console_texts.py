@@ -11,6 +11,7 @@ from pakn.cases.case import HistoryAction
 from pakn.deadlines.clock import NotificationStep
 from pakn.officials.console.texts import routing_reason, t
 from pakn.routing import route
+from pakn.routing.classify import OutsideBody
 
 
 @pytest.mark.parametrize("step", get_args(NotificationStep))
@@ -57,3 +58,13 @@ def test_every_reason_the_router_gives_has_words_in_the_console(code):
 
 def test_a_reason_without_words_reads_as_a_neutral_phrase_not_as_its_code():
     assert routing_reason("a_later_rule") == t("case.routing.reason_unlabelled")
+
+
+@pytest.mark.parametrize("outcome", get_args(route.Outcome))
+def test_every_routing_outcome_has_words_in_the_console(outcome):
+    assert t(f"outcome.{outcome}").strip() and outcome not in t(f"outcome.{outcome}")
+
+
+@pytest.mark.parametrize("body", get_args(OutsideBody))
+def test_every_central_body_has_its_vietnamese_name_in_the_console(body):
+    assert t(f"outside_body.{body}").strip() and body not in t(f"outside_body.{body}")

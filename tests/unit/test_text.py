@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pakn.routing.text import fold, normalise, tokens, transpositions
+from pakn.routing.text import as_written, fold, normalise, tokens, transpositions
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
 vietnamese_text = st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " .,!?0123456789😡🙏", max_size=80)
@@ -81,3 +81,30 @@ def test_normalise_ignores_diacritics_and_case(text):
 def test_normalised_text_is_plain_lowercase_ascii_words(text):
     for word in tokens(text):
         assert word.isascii() and word.isalnum() and word == word.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "written"),
+    [
+        ("Hồ sơ khai sinh chưa có kết quả", "chua co", "chưa có"),
+        ("cb bảo ko đc nộp online", "khong duoc", "ko đc"),  # shorthand, as the citizen typed it
+        ("Đăng ký KẾT HÔN ở phường", "ket hon", "KẾT HÔN"),
+        (unicodedata.normalize("NFD", "giấy khai sinh"), "khai sinh", "khai sinh"),
+    ],
+)
+def test_a_phrase_is_found_as_the_citizen_wrote_it(text, phrase, written):
+    assert as_written(text, phrase) == written
+
+
+@pytest.mark.parametrize(("text", "phrase"), [("chưa nộp, có hẹn", "chua co"), ("khai sinh", ""), ("", "x")])
+def test_a_phrase_not_written_word_for_word_is_not_found(text, phrase):
+    assert as_written(text, phrase) is None
+
+
+@given(vietnamese_text, st.integers(0, 20), st.integers(1, 3))
+def test_what_is_found_as_written_reads_as_the_phrase(text, start, size):
+    phrase = " ".join(tokens(text)[start : start + size])
+    written = as_written(text, phrase)
+    assert written is None or tokens(written) == tokens(phrase)
+    if phrase and "." not in text:  # a dotted abbreviation ("p.") is expanded only with its dot
+        assert written is not None

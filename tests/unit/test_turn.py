@@ -462,6 +462,28 @@ def test_what_belongs_elsewhere_is_said_at_once_not_only_at_done(elsewhere):
 
 
 @pytest.mark.parametrize(
+    "thanks",
+    [
+        "Xin gửi lời cảm ơn cán bộ phường Ba Đình rất nhiệt tình, giấy khai sinh của cháu đã có đúng hẹn",
+        "Em cảm ơn chị cán bộ một cửa xã Sóc Sơn đã hướng dẫn tận tình ạ",
+        "cam on phuong Hoang Liet nhe, lam xac nhan tinh trang hon nhan nhanh gon, can bo vui ve",
+    ],
+)
+def test_a_thank_you_letter_is_thanked_back_and_files_nothing(thanks):
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    assert citizen.says(thanks) == [text("praise_received")]
+    assert citizen.says("xong") == [text("praise_received")]
+    assert citizen.last.filed == [] and citizen.state.draft is None
+
+
+def test_thanks_closing_a_problem_for_another_channel_still_point_to_it():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    assert citizen.says("đường trước nhà tôi ngập nước mấy hôm nay, rác bốc mùi, em cảm ơn") == [
+        text("out_of_scope")
+    ]
+
+
+@pytest.mark.parametrize(
     "allegation",
     [
         "Cán bộ phường Cửa Nam đòi tiền cà phê mới giải quyết hồ sơ đăng ký khai sinh cho con tôi",

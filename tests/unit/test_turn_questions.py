@@ -19,6 +19,8 @@ from pakn.domain.vocabulary import Media
 from pakn.routing.classify import Classification
 from pakn.routing.route import RoutingRules, route, routing_rules
 
+KIND_CHOICES = ["procedure", "conduct", "regulation", "out_of_scope"]
+
 COMPLAINT = "Tôi nộp hồ sơ mấy lần mà vẫn bị trả lại, không ai giải thích"
 # Phường Ba Đình for sure, but not whether the item is about the procedure or the official.
 UNSURE_KIND = Classification(
@@ -93,6 +95,7 @@ def test_an_unsure_kind_is_asked_once_with_numbered_buttons_instead_of_a_guess()
         ("1. Thủ tục hành chính", "Thủ tục hành chính"),
         ("2. Thái độ, hành vi của cán bộ", "Thái độ, hành vi của cán bộ"),
         ("3. Đề xuất sửa quy định", "Đề xuất sửa quy định"),
+        ("4. Việc khác", "Việc khác"),
     ]
     assert citizen.state.draft.stage == "awaiting_answer"
     assert citizen.last.filed == []
@@ -114,8 +117,16 @@ def test_a_tapped_button_answers_and_the_answer_is_the_kind_recorded_on_the_case
     assert case.kind == "conduct" and case.agency_id == "xa-00004"
     assert case.routing.outcome == "agency"
     assert case.routing.asked == [
-        AskedQuestion(question="kind", choices=["procedure", "conduct", "regulation"], answer="conduct")
+        AskedQuestion(question="kind", choices=KIND_CHOICES, answer="conduct")
     ]
+
+
+@pytest.mark.parametrize("answer", ["4", "Việc khác", "viec khac a", "cái khác", "something else"])
+def test_something_else_files_nothing_and_says_where_such_items_go(answer):
+    citizen = citizen_classified_as(UNSURE_KIND)
+    citizen.says("xong")
+    assert citizen.says(answer) == [text("out_of_scope")]
+    assert citizen.last.filed == [] and citizen.state.draft is None
 
 
 @pytest.mark.parametrize(
@@ -157,7 +168,7 @@ def test_an_answer_matching_nothing_is_asked_again_once_then_the_draft_goes_on_w
     # The classifier's reading stands; too unsure to route, the case goes to the desk.
     assert case.kind == "procedure" and case.routing.outcome == "triage"
     assert case.routing.asked == [
-        AskedQuestion(question="kind", choices=["procedure", "conduct", "regulation"], answer=None)
+        AskedQuestion(question="kind", choices=KIND_CHOICES, answer=None)
     ]
 
 
@@ -238,6 +249,7 @@ def test_the_department_chosen_by_button_number_or_name_receives_the_case(answer
     assert is_summary(citizen.says(answer))
     case = filed(citizen)
     assert (case.agency_id, case.level, case.routing.outcome) == ("so-y-te", "department", "agency")
+    assert case.routing.reason == "citizen_chose"  # not "classified": the official sees who decided
     assert case.routing.classified_agency_id is None  # the classifier had no department; the citizen did
     assert case.routing.asked == [AskedQuestion(question="department", choices=list(SHOWN), answer="so-y-te")]
     assert case.routing.candidates == []
@@ -278,6 +290,63 @@ def test_both_questions_in_one_draft_are_asked_in_turn_and_both_recorded():
         ("kind", "procedure"),
         ("department", "so-tu-phap"),
     ]
+
+
+# --- out of scope, but not surely -------------------------------------------------------------------
+
+# Read as not this channel's at 0.45, with Phường Ba Đình's procedure as the likeliest reading in scope.
+UNSURE_OUT_OF_SCOPE = Classification(
+    kind="out_of_scope",
+    level=None,
+    agency_id=None,
+    agency_name=None,
+    confidence=0.45,
+    evidence=(),
+    kind_confidence=0.45,
+    kind_candidates=("out_of_scope", "procedure"),
+    in_scope=dataclasses.replace(UNSURE_KIND, kind_confidence=0.4, confidence=0.36),
+)
+
+
+def test_an_item_not_surely_out_of_scope_is_neither_dismissed_at_once_nor_at_done():
+    citizen = citizen_classified_as(UNSURE_OUT_OF_SCOPE)
+    assert citizen.last.replies[0].text == text("draft_started")
+    assert citizen.says("xong") == ["[buttons]"]
+    assert citizen.last.replies[0].text == text("ask_kind")
+    assert [title for title, _ in buttons(citizen)][-1] == "4. Việc khác"
+
+
+def test_said_to_be_a_procedure_it_is_filed_where_the_reading_in_scope_puts_it():
+    citizen = citizen_classified_as(UNSURE_OUT_OF_SCOPE)
+    citizen.says("xong")
+    assert is_summary(citizen.says("1"))
+    case = filed(citizen)
+    assert (case.kind, case.agency_id, case.routing.outcome) == ("procedure", "xa-00004", "agency")
+    assert case.routing.asked == [AskedQuestion(question="kind", choices=KIND_CHOICES, answer="procedure")]
+
+
+def test_said_to_be_something_else_it_is_pointed_elsewhere_and_nothing_is_filed():
+    citizen = citizen_classified_as(UNSURE_OUT_OF_SCOPE)
+    citizen.says("xong")
+    assert citizen.says("4") == [text("out_of_scope")]
+    assert citizen.last.filed == [] and citizen.state.draft is None
+
+
+def test_an_item_surely_out_of_scope_or_with_no_reading_in_scope_is_not_asked_about():
+    sure = dataclasses.replace(UNSURE_OUT_OF_SCOPE, kind_confidence=0.9, confidence=0.9)
+    assert route(sure, place_asked=False).outcome == "out_of_scope"
+    assert route(dataclasses.replace(UNSURE_OUT_OF_SCOPE, in_scope=None), False).outcome == "out_of_scope"
+    assert route(UNSURE_OUT_OF_SCOPE, False).outcome == "ask_kind"
+    assert route(UNSURE_OUT_OF_SCOPE, False, asked={"kind"}).outcome == "out_of_scope"
+
+
+def test_the_classifier_gives_an_unsure_out_of_scope_reading_its_reading_in_scope():
+    from pakn.routing.classify import classify
+
+    unsure = classify("một việc khác")  # a few words the data does not know: no conviction either way
+    assert unsure.kind == "out_of_scope" and unsure.kind_confidence <= 0.3
+    assert unsure.in_scope is not None and unsure.in_scope.kind != "out_of_scope"
+    assert unsure.in_scope.level is not None
 
 
 # --- the rules ------------------------------------------------------------------------------------

@@ -79,6 +79,11 @@ class Draft(BaseModel):
         """The keys of the questions asked: none is asked twice in one draft."""
         return frozenset(question.key for question in self.questions)
 
+    @property
+    def answered(self) -> frozenset[str]:
+        """The keys of the questions the citizen answered (not "I don't know")."""
+        return frozenset(question.key for question in self.questions if question.answer is not None)
+
     def text_for_classification(self) -> str:
         return "\n".join(filter(None, (self.content, self.place)))
 

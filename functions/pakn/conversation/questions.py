@@ -33,6 +33,7 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "procedure": ("thủ tục", "thủ tục hành chính", "hồ sơ", "giấy tờ", "procedure"),
     "conduct": ("thái độ", "hành vi", "cán bộ", "thái độ cán bộ", "behaviour", "behavior", "conduct"),
     "regulation": ("đề xuất", "quy định", "sửa quy định", "kiến nghị", "proposal", "rule", "regulation"),
+    "out_of_scope": ("khác", "việc khác", "cái khác", "không phải", "other", "something else", "none"),
 }
 DONT_KNOW = ("không rõ", "không biết", "chưa rõ", "không nhớ", "không chắc", "don't know", "not sure")
 LANGUAGES: tuple[Language, ...] = ("vi", "en")
@@ -118,13 +119,31 @@ def more_content(text: str) -> bool:
 
 def answered(classification: Classification, questions: list[Question], registry: Registry) -> Classification:
     """`classification` with the citizen's answers in place of the classifier's unsure decisions: a kind
-    they chose is certain, and so are the level and agency of a department they chose. An out-of-scope
-    reading (the text changed since, by an edit) stays: it has no level or agency for an answer to join."""
+    they chose is certain, and so are the level and agency of a department they chose; "something else"
+    takes the item out of scope. An item read as out of scope, but not surely, that the citizen says is of
+    a kind this channel takes is read as that kind (`Classification.in_scope`); one read so surely (the text
+    changed since, by an edit) stays out of scope: it has no level or agency for an answer to join."""
     if classification.kind == "out_of_scope":
-        return classification
+        said_in_scope = any(q.key == "kind" and q.answer not in (None, "out_of_scope") for q in questions)
+        if not said_in_scope or classification.in_scope is None:
+            return classification
+        classification = classification.in_scope
     for question in questions:
         if question.answer is None:
             continue
+        if question.key == "kind" and question.answer == "out_of_scope":
+            # None of the kinds this channel takes: nothing is filed, whatever level and agency were read.
+            return replace(
+                classification,
+                kind="out_of_scope",
+                level=None,
+                agency_id=None,
+                agency_name=None,
+                confidence=1.0,
+                kind_confidence=1.0,
+                place_ambiguous=False,
+                place_candidates=(),
+            )
         if question.key == "kind":
             kind_p = classification.kind_confidence
             # The confidence is the product of the decisions' probabilities: the kind's is now 1.

@@ -306,10 +306,10 @@ class Turn:
             return
         if not draft.content:
             self.say("attachment_received")
-        elif len(draft.parts) == 1 and self.clearly_out_of_scope(draft):
+        elif len(draft.parts) == 1 and (elsewhere := self.clearly_out_of_scope(draft)):
             # Said now, not only at XONG: the citizen should not write more for a channel that cannot help.
             # The text stays in the draft, so a misreading loses nothing if they go on.
-            self.say("out_of_scope")
+            self.say_out_of_scope(elsewhere)
         elif self.event.text and draft.content == self.event.text:
             self.say("draft_started")
         else:
@@ -622,12 +622,17 @@ class Turn:
 
     # --- review and filing ------------------------------------------------------------------------
 
-    def clearly_out_of_scope(self, draft: Draft) -> bool:
+    def clearly_out_of_scope(self, draft: Draft) -> Classification | None:
+        """The draft's classification when it is surely not for this channel, else None."""
         classification = self.dependencies.classify(draft.text_for_classification())
-        return (
-            classification.kind == "out_of_scope"
-            and classification.confidence >= routing_rules().min_confidence
-        )
+        sure = classification.confidence >= routing_rules().min_confidence
+        # Only what XONG would turn away too: an item it would ask about is not dismissed now.
+        if sure and route(classification, place_asked=False).outcome == "out_of_scope":
+            return classification
+        return None
+
+    def say_out_of_scope(self, classification: Classification) -> None:
+        self.say("praise_received" if classification.thanks else "out_of_scope")
 
     def classification(self) -> Classification:
         """The draft's classification, with the citizen's answers to the quick questions in it."""
@@ -665,15 +670,17 @@ class Turn:
         if draft is None or not draft.content:
             self.say("draft_empty")
             return
+        classification = self.classification()
         decision = route(
-            self.classification(),
+            classification,
             place_asked=draft.place_asked,
             text=draft.text_for_classification(),
             asked=draft.asked,
+            answered=draft.answered,
         )
         if decision.outcome == "out_of_scope":
             self.state.draft = None
-            self.say("out_of_scope")
+            self.say_out_of_scope(classification)
             return
         if decision.outcome == "ask_place":
             draft.stage, draft.place_asked = "awaiting_place", True
@@ -705,7 +712,11 @@ class Turn:
         classified = self.dependencies.classify(draft.text_for_classification())
         classification = questions.answered(classified, draft.questions, self.dependencies.registry)
         decision = route(
-            classification, place_asked=True, text=draft.text_for_classification(), asked=draft.asked
+            classification,
+            place_asked=True,
+            text=draft.text_for_classification(),
+            asked=draft.asked,
+            answered=draft.answered,
         )
         if decision.agency_id is None:
             # The text changed its nature since the summary (an edit): review it again instead.

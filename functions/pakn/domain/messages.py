@@ -94,6 +94,7 @@ CATALOGUE: dict[str, str] = {
     "ask_kind.procedure": "Thủ tục hành chính",
     "ask_kind.conduct": "Thái độ, hành vi của cán bộ",
     "ask_kind.regulation": "Đề xuất sửa quy định",
+    "ask_kind.out_of_scope": "Việc khác",
     "ask_department": (
         "Phản ánh này có thể thuộc một trong các cơ quan dưới đây. Anh/chị bấm chọn hoặc nhắn số tương "
         "ứng; nếu không rõ, Văn phòng UBND thành phố sẽ chuyển tới đúng cơ quan."
@@ -150,6 +151,11 @@ CATALOGUE: dict[str, str] = {
     "outside_body.customs": "cơ quan Hải quan",
     "outside_body.state_bank": "Ngân hàng Nhà nước",
     "outside_body.unknown": "cơ quan Trung ương có thẩm quyền",
+    # A thank-you letter for a finished procedure: thanked back, with what the channel is for.
+    "praise_received": (
+        "Xin trân trọng cảm ơn những lời ghi nhận của anh/chị. Khi cần phản ánh, kiến nghị về thủ tục "
+        "hành chính hoặc thái độ của cán bộ, anh/chị cứ nhắn cho kênh này."
+    ),
     "out_of_scope": (
         "Kênh này chỉ tiếp nhận phản ánh về thủ tục hành chính và thái độ của cán bộ. "
         "Sự cố đô thị (ngập, rác, đường hỏng, tiếng ồn): xin gửi qua ứng dụng iHanoi hoặc gọi 1022. "
@@ -399,6 +405,7 @@ CATALOGUE_EN = {
     "ask_kind.procedure": "An administrative procedure",
     "ask_kind.conduct": "An official's behaviour",
     "ask_kind.regulation": "A proposal to change a rule",
+    "ask_kind.out_of_scope": "Something else",
     "ask_department": (
         "Your feedback may be for one of the offices below. Please tap one or send its number; if you are "
         "not sure, the City People's Committee Office will pass it to the right one."
@@ -450,6 +457,10 @@ CATALOGUE_EN = {
     "outside_body.customs": "Customs",
     "outside_body.state_bank": "the State Bank",
     "outside_body.unknown": "the competent central agency",
+    "praise_received": (
+        "Thank you very much for your kind words. Whenever you need to give feedback on an administrative "
+        "procedure or an official's conduct, just write to this channel."
+    ),
     "out_of_scope": (
         "This channel takes feedback on administrative procedures and on officials' conduct only. Urban "
         "problems (flooding, rubbish, damaged roads, noise): please use the iHanoi app or call 1022. "

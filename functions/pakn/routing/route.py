@@ -25,8 +25,11 @@ Outcome = Literal[
 ]
 # The outcomes that ask the citizen before anything is filed.
 ASKING: frozenset[Outcome] = frozenset({"ask_place", "choose_place", "ask_kind", "ask_department"})
-# What the kind question offers, in this order: the kinds this channel takes.
+# What the kind question offers, in this order: the kinds this channel takes, and "something else" for an
+# item read as one of them that is none (a thank-you, an exam result): the citizen says so, and it is not
+# filed with an agency that would have to answer it.
 KINDS_IN_SCOPE: tuple[str, ...] = get_args(Kind)
+KIND_CHOICES: tuple[str, ...] = (*KINDS_IN_SCOPE, "out_of_scope")
 
 
 class AllegationRules(BaseModel):
@@ -92,11 +95,18 @@ def route(
     rules: RoutingRules | None = None,
     text: str | None = None,
     asked: Collection[str] = (),
+    answered: Collection[str] = (),
 ) -> Route:
     """Where the case goes. `text` is the citizen's, for the rules that read it (allegations). `asked`: the
-    quick questions ("kind", "department") already asked about this draft, each asked only once."""
+    quick questions ("kind", "department") already asked about this draft, each asked only once;
+    `answered`: those the citizen answered, whose answers are in `classification`."""
     rules = rules or routing_rules()
+    kind_p = classification.kind_confidence
+    unsure = "kind" not in asked and kind_p is not None and kind_p < rules.ask.kind_below
     if classification.kind == "out_of_scope":
+        if unsure and classification.in_scope is not None:
+            # Not turned away on a guess: the citizen says whether it is one of the kinds this channel takes.
+            return Route("ask_kind", None, "unsure_scope", KIND_CHOICES)
         return Route("out_of_scope", None, "out_of_scope")
     if classification.level == "outside":
         return Route("outside", rules.triage_agency_id, f"outside:{classification.outside_body or 'unknown'}")
@@ -109,9 +119,8 @@ def route(
         and allegations.made_in(text)
     ):
         return Route("agency", allegations.handled_by[classification.level], "allegation")
-    kind_p = classification.kind_confidence
-    if "kind" not in asked and kind_p is not None and kind_p < rules.ask.kind_below:
-        return Route("ask_kind", None, "unsure_kind", KINDS_IN_SCOPE)
+    if unsure:
+        return Route("ask_kind", None, "unsure_kind", KIND_CHOICES)
     if classification.place_ambiguous:
         if classification.place_candidates and not place_asked:
             return Route("choose_place", None, "ambiguous_place", classification.place_candidates)
@@ -129,4 +138,6 @@ def route(
         return Route(
             "triage", rules.triage_agency_id, "low_confidence", candidates=classification.agency_candidates
         )
+    if "department" in answered:
+        return Route("agency", classification.agency_id, "citizen_chose")
     return Route("agency", classification.agency_id, "classified")

@@ -135,6 +135,23 @@ def normalise(text: str) -> str:
     return " ".join(tokens(text))
 
 
+_WRITTEN_WORD = re.compile(r"\w+")
+
+
+def as_written(text: str, phrase: str) -> str | None:
+    """How `text` writes `phrase`, compared as tokens(): "chua co" in "hồ sơ chưa có kết quả" is "chưa có";
+    None when the text does not hold it word for word. Officials read evidence in the citizen's own words."""
+    wanted = tokens(phrase)
+    text = unicodedata.normalize("NFC", text)
+    written = list(_WRITTEN_WORD.finditer(text))
+    flat = [(token, index) for index, word in enumerate(written) for token in tokens(word.group())]
+    size = len(wanted)
+    for start in range(len(flat) - size + 1) if size else ():
+        if tuple(token for token, _ in flat[start : start + size]) == wanted:
+            return text[written[flat[start][1]].start() : written[flat[start + size - 1][1]].end()]
+    return None
+
+
 def transpositions(word: str) -> set[str]:
     """Every spelling of `word` with two neighbouring letters swapped ("sinh" -> "isnh", "snih", "sihn").
 

@@ -71,6 +71,7 @@ from pakn.officials.console.texts import TEXTS, routing_reason, t
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork
 from pakn.routing.registry import load_registry
+from pakn.routing.text import as_written
 
 log = get_logger("pakn.officials.console")
 
@@ -478,6 +479,7 @@ class Console:
             candidates=[self._agency_name(agency_id) or agency_id for agency_id in case.routing.candidates],
             asked=[self._asked(question) for question in case.routing.asked],
             reason=routing_reason(case.routing.reason),
+            evidence=[as_written(case.content, phrase) or phrase for phrase in case.routing.evidence],
             done=self._done_notice(ctx),
             request_ids={action: secrets.token_urlsafe(16) for action in ("accept", "resume")},
         )
