@@ -5,6 +5,7 @@ command against the Zalo stand-in server (no emulators, no functions), through a
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -213,9 +214,13 @@ def test_on_a_terminal_the_message_is_printed_above_the_prompt_and_what_was_type
     )
     os.close(terminal)
 
+    # One decoder for the whole stream: a read may end inside a character ("ạ" is three bytes), and decoding
+    # each read on its own turned "Bạn: " into "B��n: ", which no wait ever saw.
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
     def read() -> str:
         ready, _, _ = select.select([controller], [], [], 0.2)
-        return os.read(controller, 4096).decode("utf-8", "replace") if ready else ""
+        return decoder.decode(os.read(controller, 4096)) if ready else ""
 
     try:
         read_until(read, "Bạn: ")

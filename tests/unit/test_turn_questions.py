@@ -116,9 +116,7 @@ def test_a_tapped_button_answers_and_the_answer_is_the_kind_recorded_on_the_case
     case = filed(citizen)
     assert case.kind == "conduct" and case.agency_id == "xa-00004"
     assert case.routing.outcome == "agency"
-    assert case.routing.asked == [
-        AskedQuestion(question="kind", choices=KIND_CHOICES, answer="conduct")
-    ]
+    assert case.routing.asked == [AskedQuestion(question="kind", choices=KIND_CHOICES, answer="conduct")]
 
 
 @pytest.mark.parametrize("answer", ["4", "Việc khác", "viec khac a", "cái khác", "something else"])
@@ -167,9 +165,7 @@ def test_an_answer_matching_nothing_is_asked_again_once_then_the_draft_goes_on_w
     case = filed(citizen)
     # The classifier's reading stands; too unsure to route, the case goes to the desk.
     assert case.kind == "procedure" and case.routing.outcome == "triage"
-    assert case.routing.asked == [
-        AskedQuestion(question="kind", choices=KIND_CHOICES, answer=None)
-    ]
+    assert case.routing.asked == [AskedQuestion(question="kind", choices=KIND_CHOICES, answer=None)]
 
 
 def test_a_longer_text_in_answer_joins_the_draft_and_the_question_is_asked_again():
@@ -322,6 +318,7 @@ def test_said_to_be_a_procedure_it_is_filed_where_the_reading_in_scope_puts_it()
     assert is_summary(citizen.says("1"))
     case = filed(citizen)
     assert (case.kind, case.agency_id, case.routing.outcome) == ("procedure", "xa-00004", "agency")
+    assert case.routing.classified_agency_id == "xa-00004"  # the reading in scope was the classifier's
     assert case.routing.asked == [AskedQuestion(question="kind", choices=KIND_CHOICES, answer="procedure")]
 
 
