@@ -743,8 +743,8 @@ class Turn:
                 confidence=classification.confidence,
                 evidence=list(classification.evidence),
                 classifier_version=classification.version,
-                # The classifier's own guess (the desk's hint), in scope if the citizen said it is; a department
-                # the citizen chose is the agency.
+                # The classifier's own guess (the desk's hint), in scope if the citizen said it is; a
+                # department the citizen chose is the agency.
                 classified_agency_id=(classified.in_scope or classified).agency_id,
                 outside_body=classification.outside_body,
                 candidates=list(decision.candidates),
