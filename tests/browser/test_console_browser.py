@@ -164,12 +164,13 @@ def test_the_desk_transfers_an_unrouted_case_and_a_lead_sees_statistics(
         number=7,
         agency_id=OFFICE,
         agency_name="Văn phòng Ủy ban nhân dân thành phố Hà Nội",
-        content="Thẻ bảo hiểm y tế của tôi bị sai ngày sinh, đi khám không được",
+        # Which department's practising certificate (doctors', pharmacists', builders')? The desk decides.
+        content="Hồ sơ cấp chứng chỉ hành nghề của tôi nộp hơn 2 tháng chưa có kết quả",
         routing={
             "outcome": "triage",
             "reason": "low_confidence",
             "confidence": 0.42,
-            "evidence": ["bảo hiểm y tế"],
+            "evidence": ["chứng chỉ hành nghề"],
             "classifier_version": "test",
             "classified_agency_id": "so-y-te",
         },

@@ -186,12 +186,13 @@ def test_the_case_page_shows_the_evidence_in_the_citizens_own_words(official, fi
         "outcome": "agency",
         "reason": "classified",
         "confidence": 0.9,
-        "evidence": ["đăng ký khai sinh", "bo sung", "nhu cau"],
+        "evidence": ["đăng ký khai sinh", "bo sung", "nhu cau", "sung", "khai sinh", "bổ sung"],
         "classifier_version": "test",
     }
     case = write_case(firestore_db, number=1, routing=routing)  # "Cán bộ bắt bổ sung giấy tờ ... khai sinh"
     page = text_of(official("official").get(f"/phan-anh/{case.case_id}"))
-    # The data's label as the data writes it, the citizen's words as written, a phrase not in the text as is.
+    # The data's label as the data writes it, the citizen's words as written, a phrase not in the text as is;
+    # no phrase twice, none that a longer one holds ("sung", "khai sinh").
     shown = "đăng ký khai sinh, bổ sung, nhu cau"
     assert f"<dt>{t('case.routing.evidence')}</dt><dd>{shown}</dd>" in page
 

@@ -71,7 +71,7 @@ from pakn.officials.console.texts import TEXTS, routing_reason, t
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork
 from pakn.routing.registry import load_registry
-from pakn.routing.text import as_written
+from pakn.routing.text import as_written, normalise
 
 log = get_logger("pakn.officials.console")
 
@@ -479,7 +479,7 @@ class Console:
             candidates=[self._agency_name(agency_id) or agency_id for agency_id in case.routing.candidates],
             asked=[self._asked(question) for question in case.routing.asked],
             reason=routing_reason(case.routing.reason),
-            evidence=[as_written(case.content, phrase) or phrase for phrase in case.routing.evidence],
+            evidence=_evidence(case),
             done=self._done_notice(ctx),
             request_ids={action: secrets.token_urlsafe(16) for action in ("accept", "resume")},
         )
@@ -1237,6 +1237,18 @@ def _disposition(kind: str, name: str | None, fallback: str, content_type: str) 
     folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     fallback = re.sub(r"[^A-Za-z0-9._ -]+", "_", folded.encode("ascii", "ignore").decode()) or "tep"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _evidence(case: Case) -> list[str]:
+    """The routing's evidence in the citizen's own words, without a phrase that another one holds ("sung"
+    beside "bổ sung")."""
+    shown = [as_written(case.content, phrase) or phrase for phrase in case.routing.evidence]
+    spaced = [f" {normalise(phrase)} " for phrase in shown]
+    return [
+        phrase
+        for index, (phrase, mine) in enumerate(zip(shown, spaced, strict=True))
+        if mine not in spaced[:index] and not any(mine != other and mine in other for other in spaced)
+    ]
 
 
 def _map_url(case: Case) -> str | None:
