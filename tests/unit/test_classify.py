@@ -56,6 +56,32 @@ def test_police_at_ward_level_is_still_the_police():
     assert (result.level, result.outside_body, result.agency_id) == ("outside", "police", None)
 
 
+@pytest.mark.parametrize(
+    ("text", "level", "agency_id", "body"),
+    [
+        (
+            "Our work permit application at the Department of Home Affairs is 3 weeks late",
+            "department",
+            "so-noi-vu",
+            None,
+        ),
+        (
+            "The Department of Planning and Investment returned our investment file twice",
+            "department",
+            "so-tai-chinh",
+            None,
+        ),
+        ("Our VAT refund has been pending at the tax office for 4 months", "outside", None, "tax"),
+        ("Customs clearance of our shipment has been delayed for 2 weeks", "outside", None, "customs"),
+    ],
+)
+def test_businesses_writing_in_english_name_agencies_and_central_bodies_the_registry_knows(
+    text, level, agency_id, body
+):
+    result = classify(text)
+    assert (result.level, result.agency_id, result.outside_body) == (level, agency_id, body)
+
+
 def test_an_ambiguous_place_gives_no_agency_and_says_so():
     result = classify("phường Dịch Vọng, Cầu Giấy làm khai sinh chậm")
     assert (result.level, result.agency_id, result.place_ambiguous) == ("commune", None, True)
