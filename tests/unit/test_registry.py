@@ -119,6 +119,7 @@ def test_a_split_or_unclear_place_is_ambiguous_never_guessed(text):
         ("Tôi thường trú ở phường Long Biên, nộp hồ sơ cấp sổ đỏ ở xã Sóc Sơn", "xa-00376"),
         ("đất nhà tôi ở xã Sóc Sơn, hộ khẩu phường Long Biên", "xa-00376"),
         ("I live in Phuong Liet ward but filed at Soc Son commune", "xa-00376"),
+        ("Tôi ở phường Cầu Giấy nhưng nộp hồ sơ đăng ký kết hôn ở phường Ba Đình", "xa-00004"),
     ],
 )
 def test_of_two_places_the_one_where_it_was_filed_or_the_land_lies_decides(text, agency_id):
