@@ -50,11 +50,17 @@ class Retrained:
         return worse_fields(self.installed, self.candidate)
 
 
+def may_accept(worse: list[str], reason: str | None) -> bool:
+    """Whether a person may install a model worse on `worse` for `reason`: some loss, all of it on
+    ACCEPTABLE fields, and a reason given."""
+    return bool(worse) and set(worse) <= ACCEPTABLE and bool((reason or "").strip())
+
+
 def acceptance(installed: Evaluation, candidate: Evaluation, reason: str) -> dict:
     """What the model file keeps of a person's decision to install `candidate` over the gate: the fields
     it is worse on, the reason, and both models' figures on the test split."""
     worse = worse_fields(installed, candidate)
-    if not worse or not set(worse) <= ACCEPTABLE or not reason.strip():
+    if not may_accept(worse, reason):
         raise ValueError(f"only a loss on {', '.join(sorted(ACCEPTABLE))} may be accepted, with a reason")
     return {
         "worse": worse,

@@ -447,32 +447,29 @@ def test_small_talk_during_a_draft_keeps_the_draft_as_it_is():
 
 
 @pytest.mark.parametrize(
-    "elsewhere",
+    ("message", "reply"),
     [
-        "duong truoc nha toi bi ngap nuoc may hom nay, rac thai bot mui",
-        "Hóa đơn tiền điện tháng này tăng gấp đôi, đề nghị kiểm tra",
-        "phố Trần Duy Hưng bị mất nắp cống rất nguy hiểm",
+        ("duong truoc nha toi bi ngap nuoc may hom nay, rac thai bot mui", "out_of_scope"),
+        ("Hóa đơn tiền điện tháng này tăng gấp đôi, đề nghị kiểm tra", "out_of_scope"),
+        ("phố Trần Duy Hưng bị mất nắp cống rất nguy hiểm", "out_of_scope"),
+        # A thank-you letter is thanked back.
+        (
+            "Xin gửi lời cảm ơn cán bộ phường Ba Đình rất nhiệt tình, giấy khai sinh của cháu đã có đúng hẹn",
+            "praise_received",
+        ),
+        ("Em cảm ơn chị cán bộ một cửa xã Sóc Sơn đã hướng dẫn tận tình ạ", "praise_received"),
+        (
+            "cam on phuong Hoang Liet nhe, lam xac nhan tinh trang hon nhan nhanh gon, can bo vui ve",
+            "praise_received",
+        ),
     ],
 )
-def test_what_belongs_elsewhere_is_said_at_once_not_only_at_done(elsewhere):
+def test_what_no_agency_of_this_channel_takes_is_answered_at_once_and_at_done_and_files_nothing(
+    message, reply
+):
     citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
-    assert citizen.says(elsewhere) == [text("out_of_scope")]
-    assert citizen.says("xong") == [text("out_of_scope")]
-    assert citizen.last.filed == [] and citizen.state.draft is None
-
-
-@pytest.mark.parametrize(
-    "thanks",
-    [
-        "Xin gửi lời cảm ơn cán bộ phường Ba Đình rất nhiệt tình, giấy khai sinh của cháu đã có đúng hẹn",
-        "Em cảm ơn chị cán bộ một cửa xã Sóc Sơn đã hướng dẫn tận tình ạ",
-        "cam on phuong Hoang Liet nhe, lam xac nhan tinh trang hon nhan nhanh gon, can bo vui ve",
-    ],
-)
-def test_a_thank_you_letter_is_thanked_back_and_files_nothing(thanks):
-    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
-    assert citizen.says(thanks) == [text("praise_received")]
-    assert citizen.says("xong") == [text("praise_received")]
+    assert citizen.says(message) == [text(reply)]
+    assert citizen.says("xong") == [text(reply)]
     assert citizen.last.filed == [] and citizen.state.draft is None
 
 

@@ -112,7 +112,7 @@ def fit(args, out=print) -> int:
     from pakn_dev import training
     from pakn_dev.eval_classifier import DEFAULT_PATH, load_labelled
     from pakn_dev.learnt_examples import rows_to_learn
-    from pakn_dev.retraining import ACCEPTABLE, acceptance, comparison, retrain
+    from pakn_dev.retraining import acceptance, comparison, may_accept, retrain
 
     labelled = load_labelled(DEFAULT_PATH)
     learnt, left_out = rows_to_learn(args.learnt, labelled)
@@ -126,7 +126,7 @@ def fit(args, out=print) -> int:
     for line in comparison(result.installed, result.candidate):
         out(line)
     reason = (args.accept or "").strip()
-    accepting = bool(args.install and reason and result.worse and set(result.worse) <= ACCEPTABLE)
+    accepting = bool(args.install) and may_accept(result.worse, reason)
     if result.worse and not accepting:
         out(f"not installed: the new model is worse on {', '.join(result.worse)}")
         return 1

@@ -248,7 +248,8 @@ class Classifier:
                 else:
                     extra.add(f"@proc:{signal.route}")
                     extra.add(f"@proc_level:{level}")
-        if self._several_departments(found):
+        several_departments = self._several_departments(found)
+        if several_departments:
             extra.add("@named:several_departments")
         for pair in self._pairs:
             if pair.found_in(words):
@@ -266,7 +267,7 @@ class Classifier:
             extra.add("@place")
         elif place.ambiguous:
             extra.add("@place_ambiguous")
-        return extra, found, {"place": place}
+        return extra, found, {"place": place, "several_departments": several_departments}
 
     def _first_tone_ends(self, words: Sequence[str]) -> dict[str, int]:
         """Each tone found, and where its first phrase ends (the least end of its phrases)."""
@@ -297,7 +298,7 @@ class Classifier:
         if model is None:
             raise RuntimeError("a classifier built without a model only gives features")
         extra, found, context = self.signals(words)
-        place = context["place"]
+        place, several_departments = context["place"], context["several_departments"]
         message = model.message_indices(words, extra)
 
         kinds = model.heads["kind"].probabilities(message)
@@ -306,7 +307,9 @@ class Classifier:
         kind_candidates = _ranked(kinds)
         evidence = self._evidence(message, kind, found)
         if kind != "out_of_scope":
-            return self._in_scope(words, kind, kind_p, kind_candidates, evidence, found, place, message)
+            return self._in_scope(
+                words, kind, kind_p, kind_candidates, evidence, found, place, several_departments, message
+            )
         if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
             kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
         alternative = max((name for name in kinds if name != "out_of_scope"), key=kinds.__getitem__)
@@ -320,6 +323,7 @@ class Classifier:
                 self._evidence(message, alternative, found),
                 found,
                 place,
+                several_departments,
                 message,
             )
         return Classification(
@@ -344,6 +348,7 @@ class Classifier:
         evidence: tuple[str, ...],
         found: Sequence[_Signal],
         place: PlaceResolution,
+        several_departments: bool,
         message: Found,
     ) -> Classification:
         """The level and agency of a message of `kind`, one this channel takes."""
@@ -360,7 +365,7 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
-        if level == "department" and self._several_departments(found):
+        if level == "department" and several_departments:
             # "Sở A bảo sang Sở B, Sở B lại bảo về Sở A": a file bounced between departments is the city's
             # (LABELLING.md); in train and dev, 33 of the 35 messages naming two departments are.
             level, level_p = "city", max(levels["city"], _BOUNCED)
