@@ -134,10 +134,11 @@ def test_a_second_case_reuses_contact_details_and_lists_both(pipeline, firestore
 
 
 def test_urban_problems_are_pointed_elsewhere_and_not_filed(pipeline, firestore_db):
-    # Said at once, after the greeting, and again if the citizen insists on sending it.
+    # Said at once, after the greeting; if the citizen sends it anyway, they hear that nothing was passed on.
     first = pipeline.say(CITIZEN, "duong truoc nha toi bi ngap nuoc may hom nay, rac thai bot mui")
     assert first == [pipeline_text("welcome"), pipeline_text("out_of_scope")]
-    assert pipeline.say(CITIZEN, "xong") == [pipeline_text("out_of_scope")]
+    assert pipeline.say(CITIZEN, "xong") == [pipeline_text("nothing_filed")]
+    assert pipeline.say(CITIZEN, "1") == [pipeline_text("nothing_to_answer")]
     assert all_cases(firestore_db) == []
 
 

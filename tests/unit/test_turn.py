@@ -195,13 +195,6 @@ def test_a_place_nobody_knows_files_at_the_office_triage_desk():
     assert case.routing.outcome == "triage"
 
 
-def test_urban_problems_are_pointed_elsewhere_and_the_draft_dropped():
-    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
-    citizen.says("duong truoc nha toi bi ngap nuoc may hom nay, rac thai bot mui")
-    assert citizen.says("xong") == [text("out_of_scope")]
-    assert citizen.state.draft is None and citizen.last.filed == []
-
-
 def test_while_details_are_awaited_more_text_is_kept_and_a_lone_phone_is_not_enough():
     citizen = Citizen()
     citizen.says(DEPARTMENT_PROCEDURE)
@@ -464,13 +457,48 @@ def test_small_talk_during_a_draft_keeps_the_draft_as_it_is():
         ),
     ],
 )
-def test_what_no_agency_of_this_channel_takes_is_answered_at_once_and_at_done_and_files_nothing(
+def test_what_no_agency_of_this_channel_takes_is_answered_at_once_and_closed_at_done_without_repeating(
     message, reply
 ):
     citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
     assert citizen.says(message) == [text(reply)]
-    assert citizen.says("xong") == [text(reply)]
+    assert citizen.says("xong") == [text("nothing_filed")]
     assert citizen.last.filed == [] and citizen.state.draft is None
+    # A late "1", as if to confirm, starts nothing.
+    assert citizen.says("1") == [text("nothing_to_answer")]
+    assert citizen.state.draft is None
+
+
+def test_an_item_seen_out_of_scope_only_at_done_gets_the_whole_answer_then():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    photo = Media(type="image", url="https://z.test/p.jpg")
+    assert citizen.send(citizen.event(media=(photo,))) == [text("attachment_received")]
+    # The text joins a draft already started, so nothing is said about it until XONG.
+    assert citizen.says("phố Trần Duy Hưng bị mất nắp cống rất nguy hiểm") == [text("draft_started")]
+    assert citizen.says("xong") == [text("out_of_scope")]
+    assert citizen.state.draft is None
+
+
+@pytest.mark.parametrize("late", ["1", "2", "3", "Đồng ý", "dong y", "xác nhận", "sửa", "7"])
+def test_an_answer_with_nothing_awaiting_it_starts_no_draft_and_joins_none(late):
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says(DEPARTMENT_PROCEDURE)
+    citizen.says("xong")
+    citizen.says("1")
+    assert len(citizen.last.filed) == 1
+    # A second tap on "1", or a reply typed after the case was filed.
+    assert citizen.says(late) == [text("nothing_to_answer")]
+    assert citizen.state.draft is None and citizen.last.filed == []
+    citizen.says(WARD_PROCEDURE)
+    assert citizen.says(late) == [text("draft_in_progress")]
+    assert citizen.state.draft.content == WARD_PROCEDURE
+
+
+@pytest.mark.parametrize("content", ["1 lần nữa bị trả hồ sơ", "đồng ý cho nộp nhưng không nhận", "2024"])
+def test_a_number_or_an_answer_word_within_a_sentence_is_content(content):
+    citizen = Citizen()
+    assert citizen.says(content) == [text("draft_started")]
+    assert citizen.state.draft.content == content
 
 
 def test_thanks_closing_a_problem_for_another_channel_still_point_to_it():

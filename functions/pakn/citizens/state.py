@@ -56,6 +56,8 @@ class Draft(BaseModel):
     place_choices: list[str] = Field(default_factory=list)
     # The quick questions asked, in order; while the stage is awaiting_answer the last one awaits its answer.
     questions: list[Question] = Field(default_factory=list)
+    # The citizen was told, when the item arrived, that this channel does not take it.
+    told_out_of_scope: bool = False
 
     def add(self, part: DraftPart) -> None:
         if all(existing.event_id != part.event_id for existing in self.parts):

@@ -116,6 +116,8 @@ OBJECTION_PHRASES = frozenset(
 )
 _SCORE = re.compile(r"([1-5])(?:sao|d|diem|điểm|/5|\*)?")
 CONFIRMING_CANCEL = frozenset({"3"})
+# A bare number this short is a choice ("1" to confirm, a button's number), never the start of a complaint.
+CHOICE_DIGITS = 2
 LOOKUP_WORDS = frozenset({"tra cuu", "tracuu", "tra", "kiem tra", "tinh trang", "xem", "status", "track"})
 
 
@@ -233,3 +235,19 @@ def parse_command(text: str | None, confirming: bool = False, after_answer: bool
         if words in phrases[intent]:
             return Command(intent)
     return None
+
+
+def only_an_answer(text: str | None) -> bool:
+    """`text` answers a summary or a question and says nothing else: "1", "2", "3", a number, "đồng ý",
+    "sửa". With nothing awaiting an answer it is a late tap (a second "1" after filing, a "1" after an item
+    was turned away), not the start of a complaint."""
+    if not text:
+        return False
+    words = _words(text)
+    phrases = FOLDED_PHRASES if fold(words) == words else PHRASES
+    return (
+        words in phrases["confirm"]
+        or words in phrases["edit"]
+        or words in CONFIRMING_CANCEL
+        or (words.isdigit() and len(words) <= CHOICE_DIGITS)
+    )

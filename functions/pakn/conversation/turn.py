@@ -18,7 +18,7 @@ from pakn.attachments.limits import default_limits as attachment_limits
 from pakn.cases.case import AgencyRef, AskedQuestion, Case, CaseRouting, CitizenInformation, IllegalTransition
 from pakn.citizens.state import AfterAnswer, CitizenState, Draft, DraftPart, LastCase, Question
 from pakn.conversation import questions
-from pakn.conversation.commands import Command, parse_command
+from pakn.conversation.commands import Command, only_an_answer, parse_command
 from pakn.conversation.contact import contact_problem, has_phone, is_complete, parse_typed_contact
 from pakn.conversation.language import language_of
 from pakn.conversation.limits import ConversationLimits, default_limits
@@ -290,6 +290,10 @@ class Turn:
     def content(self) -> None:
         if self.about_the_answer():
             return
+        if only_an_answer(self.event.text) and not self.event.media and not self.event.location:
+            # Nothing here awaits it: a draft is not started, nor is "1" added to one.
+            self.say("draft_in_progress" if self.state.draft else "nothing_to_answer")
+            return
         last = self.state.last_case
         if self.state.draft is None and last and self.event.occurred_at < last.filed_at and self.event.text:
             # Written before the citizen confirmed, delivered after: it belongs to that case, wherever it
@@ -310,6 +314,7 @@ class Turn:
             # Said now, not only at XONG: the citizen should not write more for a channel that cannot help.
             # The text stays in the draft, so a misreading loses nothing if they go on.
             self.say_out_of_scope(elsewhere)
+            draft.told_out_of_scope = True
         elif self.event.text and draft.content == self.event.text:
             self.say("draft_started")
         else:
@@ -680,7 +685,10 @@ class Turn:
         )
         if decision.outcome == "out_of_scope":
             self.state.draft = None
-            self.say_out_of_scope(classification)
+            if draft.told_out_of_scope:
+                self.say("nothing_filed")  # the answer itself was given when the item arrived
+            else:
+                self.say_out_of_scope(classification)
             return
         if decision.outcome == "ask_place":
             draft.stage, draft.place_asked = "awaiting_place", True

@@ -34,6 +34,14 @@ CATALOGUE: dict[str, str] = {
     ),
     "draft_added": "Đã bổ sung vào phản ánh đang soạn. Khi đủ, nhắn XONG.",
     "thanks_reply": "Cảm ơn anh/chị. Khi cần phản ánh, kiến nghị, anh/chị cứ nhắn cho kênh này.",
+    "nothing_to_answer": (
+        "Hiện không có nội dung nào chờ anh/chị xác nhận hay trả lời. Mời anh/chị nhắn nội dung cần phản "
+        "ánh, có thể kèm ảnh, tệp hoặc vị trí."
+    ),
+    "nothing_filed": (
+        "Nội dung vừa rồi không được chuyển tới cơ quan nào. Khi cần phản ánh, kiến nghị, anh/chị cứ nhắn "
+        "cho kênh này."
+    ),
     "draft_in_progress": (
         "Anh/chị đang soạn một phản ánh: mời nhắn tiếp nội dung, hoặc nhắn XONG để xem lại và gửi."
     ),
@@ -352,6 +360,14 @@ CATALOGUE_EN = {
     ),
     "draft_added": "Added to the feedback you are writing. When you are done, send DONE.",
     "thanks_reply": "Thank you. Whenever you need to send feedback or a petition, write to this channel.",
+    "nothing_to_answer": (
+        "Nothing is waiting for your confirmation or answer now. Please write what you would like to "
+        "report; you can add photos, files or a location."
+    ),
+    "nothing_filed": (
+        "What you just sent was not passed to any office. Whenever you need to send feedback or a "
+        "petition, write to this channel."
+    ),
     "draft_in_progress": "You are writing a feedback: please go on, or send DONE to review and send it.",
     "draft_full": (
         "The feedback you are writing is already long, so your last message was not added. Please send "
