@@ -202,7 +202,11 @@ class Registry:
 
     def place_words(self) -> set[str]:
         """Every word of every place name, folded (the classifier corrects typos towards these)."""
-        return {word for name in (*self._units, *self._districts) for word in name}
+        return {word for name in self.place_names() for word in name}
+
+    def place_names(self) -> set[tuple[str, ...]]:
+        """Every place name (communes, wards and former districts), as folded words."""
+        return {*self._units, *self._districts}
 
     def resolve_place(self, words: Sequence[str]) -> PlaceResolution:
         """Resolve the commune/ward names in `words` (the output of text.tokens()) to today's unit."""
