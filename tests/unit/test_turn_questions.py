@@ -123,8 +123,33 @@ def test_a_tapped_button_answers_and_the_answer_is_the_kind_recorded_on_the_case
 def test_something_else_files_nothing_and_says_where_such_items_go(answer):
     citizen = citizen_classified_as(UNSURE_KIND)
     citizen.says("xong")
-    assert citizen.says(answer) == [text("out_of_scope")]
-    assert citizen.last.filed == [] and citizen.state.draft is None
+    assert citizen.says(answer) == [text("out_of_scope"), text("turned_away_undo")]
+    assert citizen.last.filed == [] and citizen.state.draft.stage == "turned_away"
+
+
+@pytest.mark.parametrize(("again", "kind"), [("2", "conduct"), ("thai do", "conduct"), ("1", "procedure")])
+def test_a_mistaken_something_else_is_taken_back_by_a_kinds_number_or_words(again, kind):
+    citizen = citizen_classified_as(UNSURE_KIND)
+    citizen.says("xong")
+    citizen.says("4")
+    assert is_summary(citizen.says(again))
+    case = filed(citizen)
+    assert case.kind == kind and case.content == COMPLAINTS["vi"]
+    assert case.routing.asked == [AskedQuestion(question="kind", choices=KIND_CHOICES, answer=kind)]
+
+
+def test_after_something_else_any_other_message_is_a_new_one_and_the_item_turned_away_is_gone():
+    citizen = citizen_classified_as(UNSURE_KIND)
+    citizen.says("xong")
+    citizen.says("4")
+    assert citizen.says("xong") == [text("draft_empty")]
+    assert citizen.state.draft is None
+    citizen = citizen_classified_as(UNSURE_KIND)
+    citizen.says("xong")
+    citizen.says("4")
+    assert citizen.says("Sở Tư pháp cấp phiếu lý lịch tư pháp chậm") == [text("draft_started")]
+    assert citizen.state.draft.content == "Sở Tư pháp cấp phiếu lý lịch tư pháp chậm"
+    assert citizen.state.draft.questions == []
 
 
 @pytest.mark.parametrize(
@@ -325,8 +350,8 @@ def test_said_to_be_a_procedure_it_is_filed_where_the_reading_in_scope_puts_it()
 def test_said_to_be_something_else_it_is_pointed_elsewhere_and_nothing_is_filed():
     citizen = citizen_classified_as(UNSURE_OUT_OF_SCOPE)
     citizen.says("xong")
-    assert citizen.says("4") == [text("out_of_scope")]
-    assert citizen.last.filed == [] and citizen.state.draft is None
+    assert citizen.says("4") == [text("out_of_scope"), text("turned_away_undo")]
+    assert citizen.last.filed == [] and citizen.state.draft.stage == "turned_away"
 
 
 def test_an_item_surely_out_of_scope_or_with_no_reading_in_scope_is_not_asked_about():

@@ -14,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import ContactDetails, Language, Location, Media
 
-DraftStage = Literal["collecting", "awaiting_place", "awaiting_answer", "awaiting_contact", "confirming"]
+# turned_away: the citizen answered the kind question "Việc khác"; the draft is kept for one more message,
+# in case the tap was a mistake (a kind's number then takes it back), and dropped by any other.
+DraftStage = Literal[
+    "collecting", "awaiting_place", "awaiting_answer", "awaiting_contact", "confirming", "turned_away"
+]
 # The quick questions asked before filing when the classifier is unsure (config/routing.json `ask`).
 QuestionKey = Literal["kind", "department"]
 
@@ -85,6 +89,13 @@ class Draft(BaseModel):
     def answered(self) -> frozenset[str]:
         """The keys of the questions the citizen answered (not "I don't know")."""
         return frozenset(question.key for question in self.questions if question.answer is not None)
+
+    @property
+    def chose_out_of_scope(self) -> bool:
+        """The citizen answered the kind question "Việc khác" (none of the kinds this channel takes)."""
+        return any(
+            question.key == "kind" and question.answer == "out_of_scope" for question in self.questions
+        )
 
     def text_for_classification(self) -> str:
         return "\n".join(filter(None, (self.content, self.place)))

@@ -221,6 +221,11 @@ class Turn:
                 self.say("how_to_start")
             return
         draft = self.state.draft
+        if draft and draft.stage == "turned_away":
+            if self.chose_again():
+                return
+            # Anything else is a new message, not about the item turned away.
+            draft = self.state.draft = None
         command = parse_command(
             self.event.text,
             confirming=bool(draft and draft.stage == "confirming"),
@@ -414,6 +419,20 @@ class Turn:
             question.reasked = True
             self.say("ask_again_added" if more else "ask_again")
             self.replies.append(questions.message(question, registry, self.state.language))
+
+    def chose_again(self) -> bool:
+        """After "Việc khác": a kind's number or words take the tap back, and the draft goes on."""
+        draft = self.state.draft
+        text = self.event.text
+        if not text or self.event.media:
+            return False
+        answer = questions.understood(draft.questions[-1], text, self.dependencies.registry)
+        if answer is None or answer.choice in (None, "out_of_scope"):
+            return False
+        draft.questions[-1].answer = answer.choice
+        draft.stage = "collecting"
+        self.review()
+        return True
 
     def chosen_place(self, answer: str) -> str | None:
         """The unit the citizen picked by its number from the choices shown, if that is the answer."""
@@ -684,6 +703,12 @@ class Turn:
             answered=draft.answered,
         )
         if decision.outcome == "out_of_scope":
+            if draft.chose_out_of_scope:
+                # Kept for one more message: a mistaken tap on a phone is taken back by a kind's number.
+                draft.stage = "turned_away"
+                self.say_out_of_scope(classification)
+                self.say("turned_away_undo")
+                return
             self.state.draft = None
             if draft.told_out_of_scope:
                 self.say("nothing_filed")  # the answer itself was given when the item arrived

@@ -38,6 +38,7 @@ CATALOGUE: dict[str, str] = {
         "Hiện không có nội dung nào chờ anh/chị xác nhận hay trả lời. Mời anh/chị nhắn nội dung cần phản "
         "ánh, có thể kèm ảnh, tệp hoặc vị trí."
     ),
+    "turned_away_undo": "Nếu anh/chị chọn nhầm, xin nhắn số 1, 2 hoặc 3 để chọn lại loại việc.",
     "nothing_filed": (
         "Nội dung vừa rồi không được chuyển tới cơ quan nào. Khi cần phản ánh, kiến nghị, anh/chị cứ nhắn "
         "cho kênh này."
@@ -364,6 +365,7 @@ CATALOGUE_EN = {
         "Nothing is waiting for your confirmation or answer now. Please write what you would like to "
         "report; you can add photos, files or a location."
     ),
+    "turned_away_undo": "If you chose this by mistake, please send 1, 2 or 3 to choose again.",
     "nothing_filed": (
         "What you just sent was not passed to any office. Whenever you need to send feedback or a "
         "petition, write to this channel."
