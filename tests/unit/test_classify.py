@@ -311,3 +311,24 @@ def test_a_message_that_also_asks_or_names_a_procedure_or_an_agency_is_left_to_t
     procedure_minded, text
 ):
     assert procedure_minded.classify(text).kind == "procedure"
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        # Turned down by the department named: what is applied for decides.
+        (
+            "hỏi Sở Y tế về giấy phép bán buôn rượu thì họ bảo không phải của họ, vậy nộp ở đâu",
+            "so-cong-thuong",
+        ),
+        (
+            "Sở Công Thương nói giấy phép kinh doanh karaoke không thuộc thẩm quyền, em phải nộp đâu",
+            "so-van-hoa-the-thao",
+        ),
+        # Named and complained about: still that department's.
+        ("Sở Y tế cấp giấy phép hoạt động phòng khám chậm 3 tháng", "so-y-te"),
+        ("Sở Tư pháp không giải quyết phiếu lý lịch tư pháp của tôi đã 2 tháng", "so-tu-phap"),
+    ],
+)
+def test_a_department_that_turned_the_matter_down_is_not_its_agency(text, agency):
+    assert classify(text).agency_id == agency

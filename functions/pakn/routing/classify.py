@@ -128,6 +128,16 @@ class Classification:
 
 
 @dataclass(frozen=True, slots=True)
+class _Context:
+    """What the whole message says beyond its signals, for the level and agency."""
+
+    place: PlaceResolution
+    several_departments: bool
+    # Agencies the text says turned the matter down as not theirs.
+    turned_down: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class _Signal:
     """What one phrase says: evidence for a kind, or for a handler (a route), or both."""
 
@@ -216,6 +226,9 @@ class Classifier:
             for first, grouped in _by_first_word(listed).items():
                 tones[first].extend((phrase, tone) for phrase in grouped)
         self._tones = {first: tuple(grouped) for first, grouped in tones.items()}
+        turned_down = signals["turned_down"]
+        self._turned_down_window = turned_down["window"]
+        self._turned_down = _by_first_word(turned_down["phrases"])
         # Folded, a tone's word may be a word of a name or a term ("bắt" of Bát Tràng and of "bất động sản",
         # "sao" of "bản sao", "chưa" of "khám chữa bệnh"): not a tone there.
         names = registry.place_names() | {
@@ -256,11 +269,12 @@ class Classifier:
         )
         self._department_threshold = model.thresholds.get("department", 0.5) if model else 1.0
 
-    def signals(self, words: Sequence[str]) -> tuple[set[str], list[_Signal], dict]:
+    def signals(self, words: Sequence[str]) -> tuple[set[str], list[_Signal], _Context]:
         """The registry's and the data's exact matches in `words`, as model features ("@..."), with the
         signals and the place they came from."""
         extra: set[str] = set()
-        found = list(self._matches(words))
+        matched = list(self._matches(words))
+        found = [signal for _, signals in matched for signal in signals]
         for signal in found:
             if signal.kind:
                 extra.add(f"@sig:{signal.kind}")
@@ -292,7 +306,7 @@ class Classifier:
             extra.add("@place")
         elif place.ambiguous:
             extra.add("@place_ambiguous")
-        return extra, found, {"place": place, "several_departments": several_departments}
+        return extra, found, _Context(place, several_departments, self._turned_down_by(words, matched))
 
     def _first_tone_ends(self, words: Sequence[str]) -> dict[str, int]:
         """Each tone found, and where its first phrase ends (the least end of its phrases)."""
@@ -331,7 +345,6 @@ class Classifier:
         if model is None:
             raise RuntimeError("a classifier built without a model only gives features")
         extra, found, context = self.signals(words)
-        place, several_departments = context["place"], context["several_departments"]
         message = model.message_indices(words, extra)
 
         kinds = model.heads["kind"].probabilities(message)
@@ -343,9 +356,7 @@ class Classifier:
         kind_candidates = _ranked(kinds)
         evidence = self._evidence(message, kind, found)
         if kind != "out_of_scope":
-            return self._in_scope(
-                words, kind, kind_p, kind_candidates, evidence, found, place, several_departments, message
-            )
+            return self._in_scope(words, kind, kind_p, kind_candidates, evidence, found, context, message)
         if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
             kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
         alternative = max((name for name in kinds if name != "out_of_scope"), key=kinds.__getitem__)
@@ -358,8 +369,7 @@ class Classifier:
                 kind_candidates,
                 self._evidence(message, alternative, found),
                 found,
-                place,
-                several_departments,
+                context,
                 message,
             )
         return Classification(
@@ -383,12 +393,12 @@ class Classifier:
         kind_candidates: tuple[str, ...],
         evidence: tuple[str, ...],
         found: Sequence[_Signal],
-        place: PlaceResolution,
-        several_departments: bool,
+        context: _Context,
         message: Found,
     ) -> Classification:
         """The level and agency of a message of `kind`, one this channel takes."""
         model = self._model
+        place = context.place
         levels = model.heads["level"].probabilities(message)
         level: Level = max(levels, key=levels.__getitem__)  # type: ignore[assignment]
         level_p = levels[level]
@@ -401,7 +411,7 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
-        if level == "department" and several_departments:
+        if level == "department" and context.several_departments:
             # "Sở A bảo sang Sở B, Sở B lại bảo về Sở A": a file bounced between departments is the city's
             # (LABELLING.md); in train and dev, 33 of the 35 messages naming two departments are.
             level, level_p = "city", max(levels["city"], _BOUNCED)
@@ -412,7 +422,7 @@ class Classifier:
             else:
                 agency_p = _UNDETERMINED if place.ambiguous else _LEVEL_ONLY
         elif level == "department":
-            agency_id, agency_p, agency_candidates = self._department(found, message)
+            agency_id, agency_p, agency_candidates = self._department(found, message, context.turned_down)
         elif level == "city":
             if "vp-ubnd" in named:
                 agency_id, agency_p = "vp-ubnd", 1.0
@@ -446,13 +456,16 @@ class Classifier:
         return len(named) > 1
 
     def _department(
-        self, found: Sequence[_Signal], message: Found
+        self, found: Sequence[_Signal], message: Found, turned_down: frozenset[str]
     ) -> tuple[str | None, float, tuple[str, ...]]:
         """Which department: the one the text names, if it names one; else the one whose procedure it
-        names, if one leads; else the model's, if sure enough (else None: the desk decides)."""
+        names, if one leads; else the model's, if sure enough (else None: the desk decides). A department
+        that turned the matter down as not its own is none of these."""
         named: set[str] = set()
         procedures: dict[str, float] = defaultdict(float)
         for signal in found:
+            if signal.route in turned_down:
+                continue
             if signal.route and self._route_level[signal.route] == "department":
                 if signal.route_weight < 0:
                     named.add(signal.route)
@@ -464,6 +477,8 @@ class Classifier:
         if ranked and ranked[0] >= _DECISIVE and (len(ranked) == 1 or ranked[0] > ranked[1]):
             return max(procedures, key=procedures.__getitem__), _DEPARTMENT_BY_PROCEDURE, ()
         probabilities = self._model.heads["department"].probabilities(message)  # only when needed
+        for department in turned_down & probabilities.keys():
+            probabilities[department] = 0.0
         best = max(probabilities, key=probabilities.__getitem__)
         if probabilities[best] >= self._department_threshold:
             return best, probabilities[best], _ranked(probabilities)
@@ -480,19 +495,38 @@ class Classifier:
         words = [names[index] for weight, index in weighed if weight > 0]
         return _unique([*(signal.label for signal in found), *words])
 
-    def _matches(self, words: Sequence[str]) -> Iterator[_Signal]:
-        """Longest phrase first at each position, no overlaps: "giấy phép xây dựng nhà ở" is one signal."""
+    def _matches(self, words: Sequence[str]) -> Iterator[tuple[int, tuple[_Signal, ...]]]:
+        """Longest phrase first at each position, no overlaps: "giấy phép xây dựng nhà ở" is one signal.
+        Each phrase's signals, with where the phrase ends."""
         position, end = 0, len(words)
         while position < end:
             longest = self._longest_from.get(words[position], 0)
             for length in range(min(longest, end - position), 0, -1):
                 found = self._phrases.get(tuple(words[position : position + length]))
                 if found:
-                    yield from found
                     position += length
+                    yield position, found
                     break
             else:
                 position += 1
+
+    def _turned_down_by(self, words: Sequence[str], matched) -> frozenset[str]:
+        """The agencies that, the text says, turned the matter down as not theirs ("hỏi Sở Y tế về giấy
+        phép thì họ bảo không phải của họ"): each denial is the last agency named before it, if within
+        the window. What is applied for then decides."""
+        table, window = self._turned_down, self._turned_down_window
+        named = [
+            (end, [signal.route for signal in found if signal.route and signal.route_weight < 0])
+            for end, found in matched
+        ]
+        named = [(end, routes) for end, routes in named if routes]
+        denied: set[str] = set()
+        for start, word in enumerate(words):
+            if any(tuple(words[start : start + len(phrase)]) == phrase for phrase in table.get(word, ())):
+                before = [routes for end, routes in named if end <= start < end + window]
+                if before:
+                    denied.update(before[-1])
+        return frozenset(denied)
 
 
 # "thành phố nên / sửa / bỏ ...", "Hà Nội ban hành ...": words after the city's name that address it.
@@ -574,6 +608,13 @@ class _PairEntry(TypedDict):
 
 
 @with_config(DATA_SCHEMA)
+class _TurnedDownEntry(TypedDict):
+    note: NotRequired[str]
+    window: int
+    phrases: list[str]
+
+
+@with_config(DATA_SCHEMA)
 class _SignalsFile(TypedDict):
     _comment: NotRequired[str]
     thresholds: _Thresholds
@@ -583,6 +624,7 @@ class _SignalsFile(TypedDict):
     procedure: dict[str, float]
     pairs: list[_PairEntry]
     tone: dict[str, list[str]]  # praise, positive, grievance: a thank-you is not a complaint
+    turned_down: _TurnedDownEntry  # "Sở Y tế bảo không phải của họ": not that agency's
 
 
 @with_config(DATA_SCHEMA)
