@@ -510,7 +510,9 @@ class Classifier:
             else:
                 position += 1
 
-    def _turned_down_by(self, words: Sequence[str], matched) -> frozenset[str]:
+    def _turned_down_by(
+        self, words: Sequence[str], matched: Sequence[tuple[int, tuple[_Signal, ...]]]
+    ) -> frozenset[str]:
         """The agencies that, the text says, turned the matter down as not theirs ("hỏi Sở Y tế về giấy
         phép thì họ bảo không phải của họ"): each denial is the last agency named before it, if within
         the window. What is applied for then decides."""
@@ -520,6 +522,8 @@ class Classifier:
             for end, found in matched
         ]
         named = [(end, routes) for end, routes in named if routes]
+        if not named:
+            return frozenset()
         denied: set[str] = set()
         for start, word in enumerate(words):
             if any(tuple(words[start : start + len(phrase)]) == phrase for phrase in table.get(word, ())):
