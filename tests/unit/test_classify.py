@@ -332,3 +332,20 @@ def test_a_message_that_also_asks_or_names_a_procedure_or_an_agency_is_left_to_t
 )
 def test_a_department_that_turned_the_matter_down_is_not_its_agency(text, agency):
     assert classify(text).agency_id == agency
+
+
+def test_evidence_never_shows_only_the_words_that_hold_a_sentence_together():
+    from pakn.platform.configuration import DATA_DIR
+    from pakn.routing.text import tokens
+
+    signals = json.loads((DATA_DIR / "signals.json").read_text(encoding="utf-8"))
+    plain = {word for phrase in signals["not_evidence"] for word in tokens(phrase)}
+    # The model's words, as it names them (folded); the data's phrases are shown as the data spells them.
+    weighed = [
+        evidence
+        for row in load_labelled(DEFAULT_PATH, "dev")
+        for evidence in classify(row["text"]).evidence
+        if evidence == " ".join(tokens(evidence))
+    ]
+    assert weighed and not [evidence for evidence in weighed if set(evidence.split()) <= plain]
+    assert "ho so" in weighed  # what does tell an official something stays

@@ -268,6 +268,14 @@ class Classifier:
             {word for words in self._phrases for word in words} | registry.place_words()
         )
         self._department_threshold = model.thresholds.get("department", 0.5) if model else 1.0
+        # Evidence an official can read: not a word, nor a pair of words, that only holds a sentence
+        # together ("cho con", "ở phường", "tháng").
+        plain = {word for phrase in signals["not_evidence"] for word in tokens(phrase)}
+        self._readable = (
+            frozenset(i for i in model.readable if not set(model.names[i].split()) <= plain)
+            if model
+            else frozenset()
+        )
 
     def signals(self, words: Sequence[str]) -> tuple[set[str], list[_Signal], _Context]:
         """The registry's and the data's exact matches in `words`, as model features ("@..."), with the
@@ -487,7 +495,7 @@ class Classifier:
     def _evidence(self, message: Found, kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
         """The data's phrases that matched, and the words that weighed most towards the kind."""
         model = self._model
-        head, readable, names = model.heads["kind"], model.readable, model.names
+        head, readable, names = model.heads["kind"], self._readable, model.names
         column, rows = head.classes.index(kind), head.rows
         weighed = heapq.nlargest(
             3, ((rows[index][column], index) for index in readable.intersection(message.text))
@@ -629,6 +637,7 @@ class _SignalsFile(TypedDict):
     pairs: list[_PairEntry]
     tone: dict[str, list[str]]  # praise, positive, grievance: a thank-you is not a complaint
     turned_down: _TurnedDownEntry  # "Sở Y tế bảo không phải của họ": not that agency's
+    not_evidence: list[str]  # words that hold a sentence together, never shown as evidence
 
 
 @with_config(DATA_SCHEMA)
