@@ -69,6 +69,10 @@ def test_complete_means_name_phone_and_address():
         ("Tôi nộp hồ sơ từ tháng 3 mà chưa có kết quả", None),
         ("ho so so 12345 nop ngay 3/4", None),
         ("can bo rat cham", None),
+        # "Sở" folds to "so" (số, a house number) and a short question is no name: still the problem.
+        ("hỏi Sở Y tế về giấy phép bán buôn rượu thì bảo không phải của họ, vậy nộp ở đâu", None),
+        ("Sở Tư pháp hẹn 5 ngày, giờ nộp lại ở đâu", None),
+        ("phường bảo lên Sở Xây dựng, lên Sở thì bảo về phường", None),
     ],
 )
 def test_what_is_wrong_with_typed_details_is_named(typed, problem):

@@ -611,3 +611,12 @@ def test_a_former_ward_named_with_cu_is_not_read_as_todays_unit_of_the_same_name
     former = DEPENDENCIES.classify(SPLIT_WARD)
     assert today.agency_id is not None and not today.place_ambiguous
     assert former.agency_id is None and former.place_ambiguous and today.agency_id in former.place_candidates
+
+
+def test_more_about_the_problem_while_confirming_joins_it_even_when_it_names_a_department():
+    citizen = Citizen(CitizenState(citizen_id=CITIZEN, greeted=True, contact=CONTACT))
+    citizen.says(DEPARTMENT_PROCEDURE)
+    citizen.says("xong")
+    more = "hỏi Sở Y tế thì bảo không phải của họ, vậy nộp ở đâu"
+    [summary] = citizen.says(more)
+    assert "Nhắn 1 để GỬI" in summary and more in citizen.state.draft.content

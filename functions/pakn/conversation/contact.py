@@ -23,7 +23,13 @@ def normalise_phone(raw: str) -> str | None:
 # A name is a few words without digits; anything longer is a sentence that happens to hold a number.
 NAME_WORDS, MESSAGE_CHARS = 6, 400
 # Folded words that appear in sentences ("tôi đã gọi 09… nhiều lần") and in no Vietnamese name.
-NOT_IN_NAMES = frozenset({"toi", "da", "goi", "khong", "bi", "duoc", "cua", "nhieu", "roi"})
+NOT_IN_NAMES = frozenset(
+    {
+        "toi", "da", "goi", "khong", "bi", "duoc", "cua", "nhieu", "roi",
+        # Words of a question about the problem ("vậy nộp ở đâu"), in no Vietnamese name.
+        "vay", "nop", "o", "dau", "nay", "cho", "voi", "chua", "gi", "nao", "giay", "phep", "phai",
+    }
+)  # fmt: skip
 # What people write before their name: "Tôi là …", "Họ tên: …".
 NAME_LEADS = re.compile(r"^(?:ho (?:va )?ten|ten toi la|ten|toi la)\b\W*")
 # Labels before a phone or an address: "sđt 09…", "địa chỉ: …".
@@ -88,7 +94,9 @@ def _looks_like_name(part: str) -> bool:
 
 
 def _looks_like_address(part: str) -> bool:
-    return any(ch.isdigit() for ch in part) or any(word in ADDRESS_WORDS for word in fold(part).split())
+    # "số" is an address's only with its number (a digit): folded, "Sở Y tế" would be one too.
+    words = fold(part).split()
+    return any(ch.isdigit() for ch in part) or any(word in ADDRESS_WORDS - {"so"} for word in words)
 
 
 def contact_problem(text: str) -> ContactProblem | None:
