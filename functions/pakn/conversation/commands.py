@@ -135,6 +135,11 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^\w?]+", " ", unicodedata.normalize("NFC", text).lower()).split())
 
 
+def _phrases_for(words: str) -> dict[Intent, frozenset[str]]:
+    """PHRASES as `words` must match them: with their diacritics if typed with any, else folded."""
+    return FOLDED_PHRASES if fold(words) == words else PHRASES
+
+
 def _lookup_without_prefix(folded: str) -> Command | None:
     """ "tra cứu" alone asks for a look-up without saying which case; "tra cuu 4k7q2m" names its code
     without the "HN-"."""
@@ -224,7 +229,7 @@ def parse_command(text: str | None, confirming: bool = False, after_answer: bool
     lookup = _lookup_without_prefix(fold(words))
     if lookup is not None:
         return lookup
-    phrases = FOLDED_PHRASES if fold(words) == words else PHRASES
+    phrases = _phrases_for(words)
     if confirming:
         for intent in ("confirm", "edit"):
             if words in phrases[intent]:
@@ -244,7 +249,7 @@ def only_an_answer(text: str | None) -> bool:
     if not text:
         return False
     words = _words(text)
-    phrases = FOLDED_PHRASES if fold(words) == words else PHRASES
+    phrases = _phrases_for(words)
     return (
         words in phrases["confirm"]
         or words in phrases["edit"]

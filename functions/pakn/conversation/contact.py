@@ -79,6 +79,8 @@ _PHONE_ATTEMPT = re.compile(r"(?<!\d)\+?\d(?:[\s.-]?\d){4,14}(?!\d)")
 # Words of addresses that are no part of Vietnamese names (folded "phuong", "quan", "duong", "huyen" are
 # also given names, so they do not count): a part holding one, or a house number, is an address.
 ADDRESS_WORDS = frozenset({"so", "ngo", "ngach", "hem", "kiet", "pho", "thon", "xom", "tdp", "toa", "tp"})
+# "số" is an address's only with its number (a digit): folded, "Sở Y tế" would be one too.
+ADDRESS_WORDS_ALONE = ADDRESS_WORDS - {"so"}
 ATTEMPT_CHARS = 160
 
 ContactProblem = Literal["phone_invalid", "missing_phone", "missing_name", "missing_address", "incomplete"]
@@ -94,9 +96,7 @@ def _looks_like_name(part: str) -> bool:
 
 
 def _looks_like_address(part: str) -> bool:
-    # "số" is an address's only with its number (a digit): folded, "Sở Y tế" would be one too.
-    words = fold(part).split()
-    return any(ch.isdigit() for ch in part) or any(word in ADDRESS_WORDS - {"so"} for word in words)
+    return any(ch.isdigit() for ch in part) or any(word in ADDRESS_WORDS_ALONE for word in fold(part).split())
 
 
 def contact_problem(text: str) -> ContactProblem | None:

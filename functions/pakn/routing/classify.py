@@ -279,7 +279,7 @@ class Classifier:
 
     def signals(self, words: Sequence[str]) -> tuple[set[str], list[_Signal], _Context]:
         """The registry's and the data's exact matches in `words`, as model features ("@..."), with the
-        signals and the place they came from."""
+        signals they came from and what the whole message says beyond them (`_Context`)."""
         extra: set[str] = set()
         matched = list(self._matches(words))
         found = [signal for _, signals in matched for signal in signals]
