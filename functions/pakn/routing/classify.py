@@ -88,6 +88,8 @@ _OPENING_WORDS = 6
 # read it otherwise, it is out of scope this surely: below `ask.kind_below`, so the citizen is asked what it
 # is about, not turned away on a rule's word alone.
 _OVERRULED = 0.55
+# Where a phrase ends in the classifier's trie of phrases: no word is empty, so no word is this key.
+_PHRASE_END = ""
 # Alternatives worth showing the citizen or the desk: at least this probable.
 _CANDIDATE_PROBABILITY = 0.15
 
@@ -159,7 +161,10 @@ class _Pair:
     first: dict[str, tuple[tuple[str, ...], ...]]  # phrases by their first word
     second: dict[str, tuple[tuple[str, ...], ...]]
 
-    def found_in(self, words: Sequence[str]) -> bool:
+    def found_in(self, words: Sequence[str], present: frozenset[str]) -> bool:
+        """Whether `words` (`present`: as a set) hold a first phrase, then a second within the window."""
+        if present.isdisjoint(self.first) or present.isdisjoint(self.second):
+            return False  # most messages: one set operation in C instead of a scan of every word
         return any(
             any(_phrase_ends(words, self.second, end, min(end + self.window, len(words))))
             for end in _phrase_ends(words, self.first, 0, len(words))
@@ -245,16 +250,21 @@ class Classifier:
                 if word in one_word:
                     terms[word].append((name, offset))
         self._terms_with = {word: tuple(found) for word, found in terms.items()}
-        self._phrases = {words: tuple(found) for words, found in phrases.items() if words}
-        self._longest_from: dict[str, int] = {}
-        for words in self._phrases:
-            self._longest_from[words[0]] = max(self._longest_from.get(words[0], 0), len(words))
+        known = {words: tuple(found) for words, found in phrases.items() if words}
+        # The phrases as a trie of words, a phrase's signals under _PHRASE_END where it ends: the longest
+        # match at a position is one walk that stops at the first word no phrase continues with.
+        self._trie: dict[str, dict] = {}
+        for words, found in known.items():
+            node = self._trie
+            for word in words:
+                node = node.setdefault(word, {})
+            node[_PHRASE_END] = found
         self._route_level = {
             "commune": "commune",
             **{body: "outside" for body in OUTSIDE_BODIES},
             **{agency.id: agency.level for agency in registry.agencies.values()},
         }
-        unknown = {signal.route for found in self._phrases.values() for signal in found} - {None}
+        unknown = {signal.route for found in known.values() for signal in found} - {None}
         if unknown - set(self._route_level):
             raise ValueError(
                 f"procedures.json names unknown handlers: {sorted(unknown - set(self._route_level))}"
@@ -264,18 +274,23 @@ class Classifier:
             raise ValueError(
                 f"the model names unknown agencies: {sorted(departments - set(registry.agencies))}"
             )
-        self._typos = _typo_corrections(
-            {word for words in self._phrases for word in words} | registry.place_words()
-        )
+        self._typos = _typo_corrections({word for words in known for word in words} | registry.place_words())
         self._department_threshold = model.thresholds.get("department", 0.5) if model else 1.0
         # Evidence an official can read: not a word, nor a pair of words, that only holds a sentence
         # together ("cho con", "ở phường", "tháng").
         plain = {word for phrase in signals["not_evidence"] for word in tokens(phrase)}
-        self._readable = (
-            frozenset(i for i in model.readable if not set(model.names[i].split()) <= plain)
-            if model
-            else frozenset()
-        )
+        # Per kind, each readable feature that weighs towards it, with the key that ranks it: its weight,
+        # then its index (so that equal weights rank the same way every time).
+        self._evidence_ranks: dict[str, dict[int, tuple[float, int]]] = {}
+        if model:
+            head = model.heads["kind"]
+            self._evidence_ranks = {kind: {} for kind in head.classes}
+            for index in model.readable:
+                if set(model.names[index].split()) <= plain:
+                    continue
+                for kind, weight in zip(head.classes, head.rows[index], strict=True):
+                    if weight > 0:
+                        self._evidence_ranks[kind][index] = (weight, index)
 
     def signals(self, words: Sequence[str]) -> tuple[set[str], list[_Signal], _Context]:
         """The registry's and the data's exact matches in `words`, as model features ("@..."), with the
@@ -297,8 +312,9 @@ class Classifier:
         several_departments = self._several_departments(found)
         if several_departments:
             extra.add("@named:several_departments")
+        present = frozenset(words)
         for pair in self._pairs:
-            if pair.found_in(words):
+            if pair.found_in(words, present):
                 extra.add(f"@pair:{pair.kind}")
         tones = self._first_tone_ends(words)
         opening = max(_OPENING_WORDS, len(words) // 3)
@@ -314,7 +330,8 @@ class Classifier:
             extra.add("@place")
         elif place.ambiguous:
             extra.add("@place_ambiguous")
-        return extra, found, _Context(place, several_departments, self._turned_down_by(words, matched))
+        turned_down = self._turned_down_by(words, matched, present)
+        return extra, found, _Context(place, several_departments, turned_down)
 
     def _first_tone_ends(self, words: Sequence[str]) -> dict[str, int]:
         """Each tone found, and where its first phrase ends (the least end of its phrases)."""
@@ -336,8 +353,8 @@ class Classifier:
         )
 
     def words(self, text: str) -> tuple[str, ...]:
-        typos = self._typos
-        return tuple(typos.get(word, word) for word in tokens(text))
+        written = tokens(text)
+        return tuple(map(self._typos.get, written, written))  # each word, or its correction
 
     def features(self, text: str) -> set[str]:
         """The model's features of `text` (what training sees; devtools use it)."""
@@ -355,7 +372,7 @@ class Classifier:
         extra, found, context = self.signals(words)
         message = model.message_indices(words, extra)
 
-        kinds = model.heads["kind"].probabilities(message)
+        kinds, levels = model.kind_and_level.probabilities(message)
         kind = max(kinds, key=kinds.__getitem__)
         kind_p = kinds[kind]
         thanks = {"@tone:praise_only", "@tone:praise:opening"} <= extra
@@ -364,7 +381,9 @@ class Classifier:
         kind_candidates = _ranked(kinds)
         evidence = self._evidence(message, kind, found)
         if kind != "out_of_scope":
-            return self._in_scope(words, kind, kind_p, kind_candidates, evidence, found, context, message)
+            return self._in_scope(
+                words, kind, kind_p, kind_candidates, evidence, found, context, message, levels
+            )
         if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
             kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
         alternative = max((name for name in kinds if name != "out_of_scope"), key=kinds.__getitem__)
@@ -379,6 +398,7 @@ class Classifier:
                 found,
                 context,
                 message,
+                levels,
             )
         return Classification(
             "out_of_scope",
@@ -403,11 +423,11 @@ class Classifier:
         found: Sequence[_Signal],
         context: _Context,
         message: Found,
+        levels: dict[str, float],
     ) -> Classification:
-        """The level and agency of a message of `kind`, one this channel takes."""
-        model = self._model
+        """The level and agency of a message of `kind`, one this channel takes (`levels`: the level head's
+        probabilities)."""
         place = context.place
-        levels = model.heads["level"].probabilities(message)
         level: Level = max(levels, key=levels.__getitem__)  # type: ignore[assignment]
         level_p = levels[level]
         agency_id: str | None = None
@@ -436,7 +456,8 @@ class Classifier:
                 agency_id, agency_p = "vp-ubnd", 1.0
         else:  # outside: which central body, when the text names it or its procedure
             bodies = [signal.route for signal in found if signal.route in OUTSIDE_BODIES]
-            outside_body = max(set(bodies), key=bodies.count) if bodies else None
+            # The most named; of equals, the first named (a set's order would change with the hash seed).
+            outside_body = max(dict.fromkeys(bodies), key=bodies.count) if bodies else None
             agency_p = 1.0
         return Classification(
             kind=kind,  # type: ignore[arg-type]
@@ -494,37 +515,39 @@ class Classifier:
 
     def _evidence(self, message: Found, kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
         """The data's phrases that matched, and the words that weighed most towards the kind."""
-        model = self._model
-        head, readable, names = model.heads["kind"], self._readable, model.names
-        column, rows = head.classes.index(kind), head.rows
-        weighed = heapq.nlargest(
-            3, ((rows[index][column], index) for index in readable.intersection(message.text))
-        )
-        words = [names[index] for weight, index in weighed if weight > 0]
-        return _unique([*(signal.label for signal in found), *words])
+        ranks, names = self._evidence_ranks[kind], self._model.names
+        weighed = heapq.nlargest(3, ranks.keys() & message.text, key=ranks.__getitem__)
+        return _unique([*(signal.label for signal in found), *(names[index] for index in weighed)])
 
     def _matches(self, words: Sequence[str]) -> Iterator[tuple[int, tuple[_Signal, ...]]]:
         """Longest phrase first at each position, no overlaps: "giấy phép xây dựng nhà ở" is one signal.
         Each phrase's signals, with where the phrase ends."""
-        position, end = 0, len(words)
+        position, end, trie = 0, len(words), self._trie
         while position < end:
-            longest = self._longest_from.get(words[position], 0)
-            for length in range(min(longest, end - position), 0, -1):
-                found = self._phrases.get(tuple(words[position : position + length]))
-                if found:
-                    position += length
-                    yield position, found
-                    break
-            else:
+            node, at, longest = trie.get(words[position]), position, None
+            while node is not None:
+                at += 1
+                if _PHRASE_END in node:
+                    longest = at, node[_PHRASE_END]
+                node = node.get(words[at]) if at < end else None
+            if longest is None:
                 position += 1
+            else:
+                position = longest[0]
+                yield longest
 
     def _turned_down_by(
-        self, words: Sequence[str], matched: Sequence[tuple[int, tuple[_Signal, ...]]]
+        self,
+        words: Sequence[str],
+        matched: Sequence[tuple[int, tuple[_Signal, ...]]],
+        present: frozenset[str],
     ) -> frozenset[str]:
         """The agencies that, the text says, turned the matter down as not theirs ("hỏi Sở Y tế về giấy
         phép thì họ bảo không phải của họ"): each denial is the last agency named before it, if within
         the window. What is applied for then decides."""
         table, window = self._turned_down, self._turned_down_window
+        if present.isdisjoint(table):  # no denial's first word: most messages
+            return frozenset()
         named = [
             (end, [signal.route for signal in found if signal.route and signal.route_weight < 0])
             for end, found in matched

@@ -94,6 +94,15 @@ class Found:
     text_weight: float
 
 
+def _totals(rows: Sequence[tuple[float, ...]], indices: Sequence[int], width: int) -> list[float]:
+    """Per column, the sum of `rows` at `indices`."""
+    # zip(*rows) turns the present features' rows into one column per class, and sum() adds each column,
+    # both in C: several times faster than a Python loop per class.
+    if not indices:
+        return [0.0] * width
+    return [sum(column) for column in zip(*map(rows.__getitem__, indices), strict=True)]
+
+
 @dataclass(frozen=True, slots=True)
 class Head:
     """One multinomial logistic model: per class a bias, and per vocabulary index one weight per class."""
@@ -103,28 +112,49 @@ class Head:
     rows: list[tuple[float, ...]]  # indexed like the vocabulary: that feature's weight for each class
     temperature: float
 
-    def _totals(self, indices: Sequence[int]) -> list[float]:
-        # zip(*rows) turns the present features' rows into one column per class, and sum() adds each
-        # column, both in C: several times faster than a Python loop per class.
-        if not indices:
-            return [0.0] * len(self.classes)
-        return [sum(column) for column in zip(*map(self.rows.__getitem__, indices), strict=True)]
-
     def probabilities(self, found: Found) -> dict[str, float]:
-        weight, temperature = found.text_weight, self.temperature
+        width = len(self.classes)
+        return self.softmax(
+            _totals(self.rows, found.text, width), _totals(self.rows, found.whole, width), found.text_weight
+        )
+
+    def softmax(self, text: Sequence[float], whole: Sequence[float], text_weight: float) -> dict[str, float]:
+        """Each class's probability, from its weights' totals over a message's word and whole features."""
+        temperature = self.temperature
         scores = [
-            (bias + weight * text + whole) / temperature
-            for bias, text, whole in zip(
-                self.bias, self._totals(found.text), self._totals(found.whole), strict=True
-            )
+            (bias + text_weight * by_text + by_whole) / temperature
+            for bias, by_text, by_whole in zip(self.bias, text, whole, strict=True)
         ]
         top = max(scores)
         exps = [math.exp(score - top) for score in scores]
-        whole = sum(exps)
-        return {name: value / whole for name, value in zip(self.classes, exps, strict=True)}
+        total = sum(exps)
+        return {name: value / total for name, value in zip(self.classes, exps, strict=True)}
 
     def weight(self, index: int, name: str) -> float:
         return self.rows[index][self.classes.index(name)]
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """Heads asked together, scored in one pass: each feature's row holds every class of each head in turn,
+    so that a message's rows are fetched and added once for all of them (the sums are the model's cost)."""
+
+    heads: tuple[Head, ...]
+    rows: list[tuple[float, ...]]
+
+    @classmethod
+    def of(cls, *heads: Head) -> Heads:
+        return cls(heads, [sum(row, ()) for row in zip(*(head.rows for head in heads), strict=True)])
+
+    def probabilities(self, found: Found) -> tuple[dict[str, float], ...]:
+        width = len(self.rows[0]) if self.rows else 0
+        text, whole = _totals(self.rows, found.text, width), _totals(self.rows, found.whole, width)
+        result, start = [], 0
+        for head in self.heads:
+            end = start + len(head.classes)
+            result.append(head.softmax(text[start:end], whole[start:end], found.text_weight))
+            start = end
+        return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +163,24 @@ class Model:
     vocabulary: dict[str, int]
     names: tuple[str, ...]  # vocabulary index -> feature
     heads: dict[str, Head]
+    kind_and_level: Heads  # every message needs its kind, and most its level: scored together
     thresholds: dict[str, float]  # e.g. department: below it, the department is left to the desk
     # Indices of the word features evidence may show: not n-grams, and not a word of one or two letters
     # ("ở", "bỏ"), which tells an official nothing.
     readable: frozenset[int] = frozenset()
     reference_words: int | None = None  # text_weight()'s, as trained
     _word_indices: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # The word pairs' indices by the pair itself, so that a message's pairs are looked up without
+    # building their names.
+    _pair_indices: dict[tuple[str, str], int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        pairs = {
+            tuple(name.split(" ")): index
+            for name, index in self.vocabulary.items()
+            if name.count(" ") == 1 and not name.startswith(("#", "@", "^"))
+        }
+        object.__setattr__(self, "_pair_indices", pairs)
 
     def indices(self, found: Iterable[str]) -> list[int]:
         vocabulary = self.vocabulary
@@ -148,22 +190,20 @@ class Model:
         """The vocabulary indices of `features(words, extra)`, without building its strings: each
         distinct word's own indices (itself and its character n-grams) are computed once per process."""
         vocabulary, cache = self.vocabulary, self._word_indices
-        text: set[int] = set()
-        for word in set(words):
-            known = cache.get(word)
-            if known is None:
-                known = tuple(
+        distinct = set(words)
+        missing = distinct.difference(cache)
+        if missing:
+            if len(cache) + len(missing) > _MAX_CACHED_WORDS:
+                cache.clear()
+                missing = distinct
+            for word in missing:
+                cache[word] = tuple(
                     vocabulary[feature] for feature in (word, *_word_grams(word)) if feature in vocabulary
                 )
-                if len(cache) >= _MAX_CACHED_WORDS:
-                    cache.clear()
-                cache[word] = known
-            text.update(known)
+        text: set[int | None] = set().union(*map(cache.__getitem__, distinct))
+        text.update(map(self._pair_indices.get, zip(words, words[1:], strict=False)))
+        text.discard(None)  # the pairs the vocabulary does not hold
         get = vocabulary.get
-        for first, second in zip(words, words[1:], strict=False):
-            index = get(f"{first} {second}")
-            if index is not None:
-                text.add(index)
         whole = {index for feature in (*opening(words), *extra) if (index := get(feature)) is not None}
         return Found(list(text), list(whole), text_weight(words, self.reference_words))
 
@@ -193,6 +233,7 @@ def load_model(path: Path) -> Model:
             {feature: index for index, feature in enumerate(names)},
             names,
             heads,
+            Heads.of(heads["kind"], heads["level"]),
             {key: float(value) for key, value in raw.get("thresholds", {}).items()},
             frozenset(
                 index
