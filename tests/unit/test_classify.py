@@ -32,6 +32,12 @@ def decided(text: str) -> tuple:
         ("cb phường Thanh Xuân bảo gửi 500k thì làm nhanh", ("conduct", "commune", "xa-00367")),
         ("Cán bộ Sở Tư pháp hách dịch", ("conduct", "department", "so-tu-phap")),
         ("Đề nghị sửa quy định thời hạn giấy phép lao động", ("regulation", "department", "so-noi-vu")),
+        # The city asked to propose upwards is addressed: its Office answers.
+        (
+            "Kết hôn với người nước ngoài đòi hợp pháp hóa lãnh sự quá nhiều giấy, "
+            "đề nghị thành phố kiến nghị Bộ Tư pháp bỏ bớt",
+            ("regulation", "city", "vp-ubnd"),
+        ),
         ("pho nha em o phuong Tuong Mai ngap het ca tuan", ("out_of_scope", None, None)),
         ("hàng xóm xây lấn đất nhà tôi", ("out_of_scope", None, None)),
         ("chào ad", ("out_of_scope", None, None)),
@@ -82,6 +88,20 @@ def test_police_at_ward_level_is_still_the_police():
         ),
         ("Our VAT refund has been pending at the tax office for 4 months", "outside", None, "tax"),
         ("Customs clearance of our shipment has been delayed for 2 weeks", "outside", None, "customs"),
+        # No agency named: the procedure's English name says whose it is.
+        (
+            "Our business registration certificate has been pending at the Department for a month",
+            "department",
+            "so-tai-chinh",
+            None,
+        ),
+        (
+            "We applied for a tour guide card two months ago and heard nothing",
+            "department",
+            "so-du-lich",
+            None,
+        ),
+        ("How do I get certified copies of my diploma in Ba Dinh ward?", "commune", "xa-00004", None),
     ],
 )
 def test_businesses_writing_in_english_name_agencies_and_central_bodies_the_registry_knows(
@@ -243,6 +263,37 @@ def test_thanks_that_open_a_message_are_told_from_thanks_that_close_a_complaint(
     assert ("@tone:praise_only" in found) is praise_only
 
 
+@pytest.mark.parametrize(
+    ("text", "issuer", "named"),
+    [
+        (
+            "Chứng thực bản sao giấy phép lao động do Sở Nội vụ cấp để nộp ngân hàng, xã Đông Anh hẹn 2 ngày",
+            "so-noi-vu",
+            None,
+        ),
+        (
+            "cty e can sao y giay chung nhan dau tu do so KHDT cu cap, p Hoan Kiem hen 3 ngay",
+            "so-tai-chinh",
+            None,
+        ),
+        # The issuing is the matter itself: the agency named is who handles it.
+        ("Hồ sơ xin phép xây nhà chậm do Sở Xây dựng cấp phép chậm", None, "so-xay-dung"),
+        ("Giấy do Sở Tư pháp cấp sai tên đệm của tôi", None, "so-tu-phap"),
+        ("Hồ sơ chậm do Sở Xây dựng chưa cấp", None, "so-xay-dung"),
+    ],
+)
+def test_the_issuer_of_a_document_mentioned_is_not_named_as_the_agency(text, issuer, named):
+    from pakn_dev.training import feature_classifier
+
+    found = feature_classifier().features(text)
+    assert {feature for feature in found if feature.startswith("@issuer:")} == (
+        {f"@issuer:{issuer}"} if issuer else set()
+    )
+    assert {feature for feature in found if feature.startswith("@named:")} == (
+        {f"@named:{named}"} if named else set()
+    )
+
+
 def test_word_features_weigh_less_in_a_long_message_and_a_model_trained_without_weighing_reads_them_as_one(
     tmp_path,
 ):
@@ -350,8 +401,20 @@ def test_a_message_that_also_asks_or_names_a_procedure_or_an_agency_is_left_to_t
             "Sở Công Thương nói giấy phép kinh doanh karaoke không thuộc thẩm quyền, em phải nộp đâu",
             "so-van-hoa-the-thao",
         ),
+        # ... in other words.
+        (
+            "Gọi Sở Công Thương hỏi kiểm định phương tiện đo cho cân điện tử thì bảo việc này Sở không làm, "
+            "hỏi chỗ khác",
+            "so-khoa-hoc-cong-nghe",
+        ),
+        (
+            "Lên Sở Văn hóa và Thể thao xin phép cho cơ sở lưu trú du lịch, "
+            "họ bảo không phải lĩnh vực bên đó",
+            "so-du-lich",
+        ),
         # Named and complained about: still that department's.
         ("Sở Y tế cấp giấy phép hoạt động phòng khám chậm 3 tháng", "so-y-te"),
+        ("Sở Công Thương không cấp giấy phép bán buôn rượu cho công ty tôi dù đủ hồ sơ", "so-cong-thuong"),
         ("Sở Tư pháp không giải quyết phiếu lý lịch tư pháp của tôi đã 2 tháng", "so-tu-phap"),
     ],
 )

@@ -45,7 +45,7 @@ DECISION_FILES = (
     "units_pre2025_to_2025.csv",
 )
 # Bump the first part when the code's decisions change; the second follows the model and its data.
-CODE_VERSION = "2026.4"
+CODE_VERSION = "2026.5"
 
 
 def _data_digest() -> str:
@@ -231,6 +231,10 @@ class Classifier:
             for first, grouped in _by_first_word(listed).items():
                 tones[first].extend((phrase, tone) for phrase in grouped)
         self._tones = {first: tuple(grouped) for first, grouped in tones.items()}
+        issued_by = signals["issued_by"]
+        self._issuer_before = frozenset(tokens(" ".join(issued_by["before"])))
+        self._issuer_after = _by_first_word(issued_by["after"])
+        self._issuing_itself = frozenset(tokens(" ".join(issued_by["not_then"])))
         turned_down = signals["turned_down"]
         self._turned_down_window = turned_down["window"]
         self._turned_down = _by_first_word(turned_down["phrases"])
@@ -296,7 +300,12 @@ class Classifier:
         """The registry's and the data's exact matches in `words`, as model features ("@..."), with the
         signals they came from and what the whole message says beyond them (`_Context`)."""
         extra: set[str] = set()
-        matched = list(self._matches(words))
+        matched: list[tuple[int, tuple[_Signal, ...]]] = []
+        for start, end, signals in self._matches(words):
+            if any(signal.route_weight < 0 for signal in signals) and self._issued_by(words, start, end):
+                extra.update(f"@issuer:{signal.route}" for signal in signals if signal.route)
+                continue
+            matched.append((end, signals))
         found = [signal for _, signals in matched for signal in signals]
         for signal in found:
             if signal.kind:
@@ -519,9 +528,9 @@ class Classifier:
         weighed = heapq.nlargest(3, ranks.keys() & message.text, key=ranks.__getitem__)
         return _unique([*(signal.label for signal in found), *(names[index] for index in weighed)])
 
-    def _matches(self, words: Sequence[str]) -> Iterator[tuple[int, tuple[_Signal, ...]]]:
+    def _matches(self, words: Sequence[str]) -> Iterator[tuple[int, int, tuple[_Signal, ...]]]:
         """Longest phrase first at each position, no overlaps: "giấy phép xây dựng nhà ở" is one signal.
-        Each phrase's signals, with where the phrase ends."""
+        Each phrase's signals, with where the phrase starts and ends."""
         position, end, trie = 0, len(words), self._trie
         while position < end:
             node, at, longest = trie.get(words[position]), position, None
@@ -533,8 +542,19 @@ class Classifier:
             if longest is None:
                 position += 1
             else:
+                yield position, *longest
                 position = longest[0]
-                yield longest
+
+    def _issued_by(self, words: Sequence[str], start: int, end: int) -> bool:
+        """Whether the agency named in words[start:end] is named as a document's issuer ("giấy chứng nhận
+        do Sở KH&ĐT cũ cấp"): a document merely mentioned, not who handles the matter (LABELLING.md)."""
+        if start == 0 or words[start - 1] not in self._issuer_before or end == len(words):
+            return False
+        return any(
+            tuple(words[end : end + len(phrase)]) == phrase
+            and (end + len(phrase) == len(words) or words[end + len(phrase)] not in self._issuing_itself)
+            for phrase in self._issuer_after.get(words[end], ())
+        )
 
     def _turned_down_by(
         self,
@@ -564,8 +584,10 @@ class Classifier:
         return frozenset(denied)
 
 
-# "thành phố nên / sửa / bỏ ...", "Hà Nội ban hành ...": words after the city's name that address it.
-_ADDRESSING_WORDS = frozenset({"nen", "ban", "sua", "bo", "cho", "xem", "quy", "co", "can", "som", "chi"})
+# "thành phố nên / sửa / bỏ / kiến nghị ...", "Hà Nội ban hành ...": the words after it that address the city.
+_ADDRESSING_WORDS = frozenset(
+    {"nen", "ban", "sua", "bo", "cho", "xem", "quy", "co", "can", "som", "chi", "kien"}
+)
 _CITY_NAMES = (("thanh", "pho"), ("ha", "noi"))
 _ADDRESSED = 0.9
 _BOUNCED = 0.9
@@ -650,6 +672,14 @@ class _TurnedDownEntry(TypedDict):
 
 
 @with_config(DATA_SCHEMA)
+class _IssuedByEntry(TypedDict):
+    note: NotRequired[str]
+    before: list[str]  # the word before the agency ("do")
+    after: list[str]  # what follows it ("cấp", "cũ cấp", "ban hành")
+    not_then: list[str]  # a word after those that makes the issuing the matter itself ("cấp sai")
+
+
+@with_config(DATA_SCHEMA)
 class _SignalsFile(TypedDict):
     _comment: NotRequired[str]
     thresholds: _Thresholds
@@ -660,6 +690,7 @@ class _SignalsFile(TypedDict):
     pairs: list[_PairEntry]
     tone: dict[str, list[str]]  # praise, positive, grievance: a thank-you is not a complaint
     turned_down: _TurnedDownEntry  # "Sở Y tế bảo không phải của họ": not that agency's
+    issued_by: _IssuedByEntry  # "giấy phép do Sở Xây dựng cấp": a document's issuer, not the handler
     not_evidence: list[str]  # words that hold a sentence together, never shown as evidence
 
 
