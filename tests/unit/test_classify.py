@@ -422,6 +422,13 @@ def test_a_department_that_turned_the_matter_down_is_not_its_agency(text, agency
     assert classify(text).agency_id == agency
 
 
+def test_a_department_that_turned_the_matter_down_is_not_shown_as_evidence():
+    result = classify("hỏi Sở Y tế về giấy phép bán buôn rượu thì họ bảo không phải của họ, vậy nộp ở đâu")
+    assert result.agency_id == "so-cong-thuong"
+    assert "bán buôn rượu" in result.evidence
+    assert not any("y tế" in item.lower() for item in result.evidence)
+
+
 def test_evidence_never_shows_only_the_words_that_hold_a_sentence_together():
     from pakn.platform.configuration import DATA_DIR
     from pakn.routing.text import tokens

@@ -388,7 +388,7 @@ class Classifier:
         if kind != "out_of_scope" and (thanks or _only_out_of_scope(found, extra)):
             kind, kind_p = "out_of_scope", _OVERRULED
         kind_candidates = _ranked(kinds)
-        evidence = self._evidence(message, kind, found)
+        evidence = self._evidence(message, kind, found, context.turned_down)
         if kind != "out_of_scope":
             return self._in_scope(
                 words, kind, kind_p, kind_candidates, evidence, found, context, message, levels
@@ -403,7 +403,7 @@ class Classifier:
                 alternative,
                 kinds[alternative],
                 kind_candidates,
-                self._evidence(message, alternative, found),
+                self._evidence(message, alternative, found, context.turned_down),
                 found,
                 context,
                 message,
@@ -522,11 +522,15 @@ class Classifier:
             return best, probabilities[best], _ranked(probabilities)
         return None, min(_LEVEL_ONLY, probabilities[best]), _ranked(probabilities)
 
-    def _evidence(self, message: Found, kind: str, found: Sequence[_Signal]) -> tuple[str, ...]:
-        """The data's phrases that matched, and the words that weighed most towards the kind."""
+    def _evidence(
+        self, message: Found, kind: str, found: Sequence[_Signal], turned_down: frozenset[str]
+    ) -> tuple[str, ...]:
+        """The data's phrases that matched, but the names of agencies that turned the matter down (not
+        evidence for where it goes), and the words that weighed most towards the kind."""
         ranks, names = self._evidence_ranks[kind], self._model.names
         weighed = heapq.nlargest(3, ranks.keys() & message.text, key=ranks.__getitem__)
-        return _unique([*(signal.label for signal in found), *(names[index] for index in weighed)])
+        shown = (signal.label for signal in found if signal.route not in turned_down)
+        return _unique([*shown, *(names[index] for index in weighed)])
 
     def _matches(self, words: Sequence[str]) -> Iterator[tuple[int, int, tuple[_Signal, ...]]]:
         """Longest phrase first at each position, no overlaps: "giấy phép xây dựng nhà ở" is one signal.
