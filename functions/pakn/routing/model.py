@@ -85,6 +85,11 @@ def is_whole_message_feature(name: str) -> bool:
     return name.startswith(("@", "^"))
 
 
+def is_word_feature(name: str) -> bool:
+    """A word or a pair of words: neither a character n-gram ("#") nor the whole message's."""
+    return not name.startswith(("#", "@", "^"))
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """A message's features as vocabulary indices: its words' (weighed `text_weight`) and its whole's."""
@@ -163,7 +168,6 @@ class Model:
     vocabulary: dict[str, int]
     names: tuple[str, ...]  # vocabulary index -> feature
     heads: dict[str, Head]
-    kind_and_level: Heads  # every message needs its kind, and most its level: scored together
     thresholds: dict[str, float]  # e.g. department: below it, the department is left to the desk
     # Indices of the word features evidence may show: not n-grams, and not a word of one or two letters
     # ("ở", "bỏ"), which tells an official nothing.
@@ -173,14 +177,17 @@ class Model:
     # The word pairs' indices by the pair itself, so that a message's pairs are looked up without
     # building their names.
     _pair_indices: dict[tuple[str, str], int] = field(init=False, repr=False)
+    # Every message needs its kind, and most its level: scored together.
+    kind_and_level: Heads = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         pairs = {
             tuple(name.split(" ")): index
             for name, index in self.vocabulary.items()
-            if name.count(" ") == 1 and not name.startswith(("#", "@", "^"))
+            if name.count(" ") == 1 and is_word_feature(name)
         }
         object.__setattr__(self, "_pair_indices", pairs)
+        object.__setattr__(self, "kind_and_level", Heads.of(self.heads["kind"], self.heads["level"]))
 
     def indices(self, found: Iterable[str]) -> list[int]:
         vocabulary = self.vocabulary
@@ -233,13 +240,8 @@ def load_model(path: Path) -> Model:
             {feature: index for index, feature in enumerate(names)},
             names,
             heads,
-            Heads.of(heads["kind"], heads["level"]),
             {key: float(value) for key, value in raw.get("thresholds", {}).items()},
-            frozenset(
-                index
-                for index, name in enumerate(names)
-                if not name.startswith(("#", "@", "^")) and len(name) > 2
-            ),
+            frozenset(index for index, name in enumerate(names) if is_word_feature(name) and len(name) > 2),
             int(raw["reference_words"]) if raw.get("reference_words") is not None else None,
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
