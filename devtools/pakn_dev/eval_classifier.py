@@ -11,6 +11,10 @@ a regression.
 - wrong agency: over every message, a non-null agency that differs from the expected one -- the mistake
   that sends a citizen's item to the wrong office and starts the wrong agency's clock. None (the desk
   triages) is never a wrong agency.
+- routed: what the conversation does with each message at XONG (pakn.routing.route, routing.json), beside
+  what the same rules do with its label: filed with the right agency, filed with a wrong one (the cost the
+  issue measures: "routed to a wrong agency"), sent to the triage desk, asked the citizen first (neither
+  right nor wrong until they answer), turned away (and of those, how many were in scope).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from pakn.platform.configuration import DATA_DIR
 from pakn.routing.classify import Classification, classify
+from pakn.routing.route import ASKING, Route, route
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "labelled_messages.jsonl"
 # The issue's targets, on held-out messages.
@@ -59,6 +64,58 @@ class Evaluation:
         if self.wrong_agency_rate > max_wrong:
             failed.append(f"wrong_agency_rate {self.wrong_agency_rate:.1%} > {max_wrong:.0%}")
         return failed
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What routing does with a split's messages (`evaluate_routes`), each counted once."""
+
+    total: int
+    filed_right: int
+    filed_wrong: int
+    to_desk: int
+    asked: int
+    turned_away: int
+    turned_away_in_scope: int
+
+    @property
+    def wrong_route_rate(self) -> float:
+        return self.filed_wrong / self.total if self.total else 0.0
+
+
+def _labelled_route(message: dict) -> Route:
+    """Where the rules send the message as labelled: its label as a sure classification, the place asked
+    already (a commune case with no unit named goes to the desk), read by the same `route`."""
+    label = Classification(
+        kind=message["kind"],
+        level=message["level"],
+        agency_id=message["agency_id"],
+        agency_name=None,
+        confidence=1.0,
+        evidence=(),
+    )
+    return route(label, place_asked=True, text=message["text"])
+
+
+def evaluate_routes(messages: list[dict], classifier: Callable[[str], Classification] = classify) -> Routing:
+    counts: Counter[str] = Counter()
+    for message in messages:
+        got = route(classifier(message["text"]), place_asked=False, text=message["text"])
+        expected = _labelled_route(message)
+        if got.outcome in ASKING:
+            counts["asked"] += 1
+        elif got.outcome == "agency":
+            right = expected.outcome == "agency" and got.agency_id == expected.agency_id
+            counts["filed_right" if right else "filed_wrong"] += 1
+        elif got.outcome == "out_of_scope":
+            counts["turned_away"] += 1
+            counts["turned_away_in_scope"] += expected.outcome != "out_of_scope"
+        else:  # triage, outside: the Office's desk
+            counts["to_desk"] += 1
+    return Routing(
+        total=len(messages),
+        **{name: counts[name] for name in Routing.__dataclass_fields__ if name != "total"},
+    )
 
 
 def load_labelled(path: Path, split: str | None = None) -> list[dict]:
@@ -146,6 +203,26 @@ def report(name: str, evaluation: Evaluation, out=print) -> None:
         out(f"  {_short(expected):13s} right {right:3d}; to {wrong}")
 
 
+def report_routes(routing: Routing, out=print) -> None:
+    """What the conversation does with the split at XONG, beside what the same rules do with its labels."""
+
+    def share(count: int) -> str:
+        return f"{count:4d} ({count / routing.total:5.1%})" if routing.total else f"{count:4d}"
+
+    out("routed at XONG (routing.json's rules, beside the same rules applied to the labels):")
+    out(f"  filed with the right agency   {share(routing.filed_right)}")
+    out(
+        f"  filed with a wrong agency     {share(routing.filed_wrong)}  "
+        f"(target <= {MAX_WRONG_AGENCY_RATE:.0%}: routed to a wrong agency)"
+    )
+    out(f"  sent to the triage desk       {share(routing.to_desk)}")
+    out(f"  asked the citizen first       {share(routing.asked)}")
+    out(
+        f"  turned away                   {share(routing.turned_away)}, "
+        f"{routing.turned_away_in_scope} of them in scope"
+    )
+
+
 def trained_on() -> str:
     """What the installed model learnt from (pakn_dev.training), and its heads' cross-validated accuracy
     where it was chosen by cross-validation over train and dev (then only the test split is held out)."""
@@ -179,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         evaluation = evaluate(messages)
         report(split, evaluation)
+        report_routes(evaluate_routes(messages))
         print()
         if split == "test":
             failures = evaluation.failures()

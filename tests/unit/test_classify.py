@@ -378,6 +378,31 @@ def test_thanks_alone_and_what_this_channel_does_not_take_are_out_of_scope_whate
 @pytest.mark.parametrize(
     "text",
     [
+        "Em cảm ơn phường Tương Mai, hồ sơ khai sinh của con em lúc đầu bị trả vì thiếu giấy, nhưng sau "
+        "đó các chị hướng dẫn tận tình và trả kết quả đúng hẹn.",
+        "Cảm ơn xã Sóc Sơn, giấy phép xây dựng của nhà tôi chậm hơn hẹn 2 tuần nhưng cuối cùng cũng đã xong.",
+    ],
+)
+def test_thanks_with_a_grievance_read_as_out_of_scope_are_asked_about_not_turned_away(text):
+    from pakn.routing.route import route
+
+    found = classify(text)
+    # Thanks retelling a past delay, or a complaint that opens politely: the citizen says which.
+    assert found.kind == "out_of_scope" and found.in_scope is not None
+    assert route(found, place_asked=False, text=text).outcome == "ask_kind"
+
+
+def test_thanks_alone_are_still_turned_away_kindly_without_a_question():
+    from pakn.routing.route import route
+
+    text = "Em cảm ơn phường Tương Mai đã trả kết quả khai sinh đúng hẹn, các chị rất nhiệt tình."
+    found = classify(text)
+    assert found.thanks and route(found, place_asked=False, text=text).outcome == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Cảm ơn ad. Mình hỏi chút: đăng ký tạm trú online ở đâu",
         "Xin giấy phép xây dựng mà phường bảo vướng cây xanh nên chưa cấp",
         "Hóa đơn tiền nước tăng gấp đôi, Sở Xây dựng có giải quyết không",
@@ -427,6 +452,38 @@ def test_a_department_that_turned_the_matter_down_is_not_shown_as_evidence():
     assert result.agency_id == "so-cong-thuong"
     assert "bán buôn rượu" in result.evidence
     assert not any("y tế" in item.lower() for item in result.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "decided", "mentioned"),
+    [
+        (
+            "Tôi đi chứng thực bản sao giấy phép lao động do Sở Nội vụ cấp ở phường Ba Đình mà phải chờ "
+            "3 ngày",
+            "chứng thực bản sao",
+            "giấy phép lao động",
+        ),
+        ("Làm căn cước cho con mà công an bắt mang cả giấy khai sinh bản gốc", "căn cước", "giấy khai sinh"),
+        (
+            "Công ty tôi xin giấy phép môi trường ở Sở Nông nghiệp, bị đòi thêm giấy chứng nhận đăng ký "
+            "doanh nghiệp bản sao",
+            "giấy phép môi trường",
+            "giấy chứng nhận đăng ký doanh nghiệp",
+        ),
+    ],
+)
+def test_a_procedure_of_another_agency_merely_mentioned_is_not_shown_as_evidence(text, decided, mentioned):
+    evidence = classify(text).evidence
+    assert decided in evidence and mentioned not in evidence
+
+
+def test_a_file_bounced_between_departments_keeps_their_procedures_as_evidence():
+    result = classify(
+        "Sở Tài chính bảo sang Sở Xây dựng, Sở Xây dựng lại bảo về Sở Tài chính, hồ sơ cấp phép xây dựng của "
+        "công ty tnhh tôi cứ thế"
+    )
+    assert result.level == "city"
+    assert {"cấp phép xây dựng", "công ty tnhh"} <= set(result.evidence)
 
 
 def test_evidence_never_shows_only_the_words_that_hold_a_sentence_together():
