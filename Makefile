@@ -15,7 +15,7 @@ SOAK_SECONDS ?=
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: help venv tools browser dev chat test test-unit test-packaging test-browser screenshots lint format \
-	eval bench soak plan clean
+	eval cv bench soak plan clean
 
 # Each target's line in `make help` is the `## ...` comment after it: a target without one is not listed.
 help: ## list these targets
@@ -90,6 +90,9 @@ format: $(VENV)/.installed ## ruff: reformat and fix what it can
 
 eval: $(VENV)/.installed ## the classifier's accuracy on tests/data/labelled_messages.jsonl
 	@$(BIN)/python -m pakn_dev.eval_classifier
+
+cv: $(VENV)/.installed ## the classifier judged by 5-fold cross-validation over train and dev (about 3 minutes)
+	@$(BIN)/python -m pakn_dev.cross_validation
 
 bench: $(VENV)/.installed $(TOOLS_STAMP) ## speed beside same-run baselines: classifier, webhook, cold starts, pipeline, deadline sweep
 	@$(BIN)/python -m pakn_dev.prerequisites

@@ -73,10 +73,10 @@ def _heads(rows: Sequence[dict]) -> dict[str, tuple[list[dict], list[str]]]:
     }
 
 
-def fit(train: Sequence[dict], dev: Sequence[dict], log=print) -> dict:
-    """The model file's content: each head's regularisation, class weighting, temperature, and the
-    department threshold chosen by FOLDS-fold cross-validation over `train` and `dev` together (every
-    message is judged once by a model that did not see it), then fitted on all of them."""
+def fit(train: Sequence[dict], dev: Sequence[dict], log=print, c_grid: Sequence[float] = C_GRID) -> dict:
+    """The model file's content: each head's regularisation (from `c_grid`), class weighting, temperature,
+    and the department threshold chosen by FOLDS-fold cross-validation over `train` and `dev` together
+    (every message is judged once by a model that did not see it), then fitted on all of them."""
     from sklearn.feature_extraction import DictVectorizer  # noqa: PLC0415 - devtools only, slow import
 
     rows = [*train, *dev]
@@ -105,7 +105,7 @@ def fit(train: Sequence[dict], dev: Sequence[dict], log=print) -> dict:
         x = matrix(head_rows)
         folds = [index % FOLDS for index in range(len(head_rows))]
         best = None
-        for c in C_GRID:
+        for c in c_grid:
             for weighting in WEIGHTINGS[name]:
                 scores, classes = _out_of_fold_scores(x, labels, folds, c, weighting)
                 predicted = [classes[max(range(len(row)), key=row.__getitem__)] for row in scores]
