@@ -388,8 +388,15 @@ def test_thanks_with_a_grievance_read_as_out_of_scope_are_asked_about_not_turned
 
     found = classify(text)
     # Thanks retelling a past delay, or a complaint that opens politely: the citizen says which.
-    assert found.kind == "out_of_scope" and found.in_scope is not None
+    assert found.kind == "out_of_scope" and found.in_scope is not None and found.opens_with_thanks
     assert route(found, place_asked=False, text=text).outcome == "ask_kind"
+
+
+def test_thanks_that_close_a_complaint_do_not_open_it():
+    found = classify(
+        "Hồ sơ khai sinh của con tôi ở phường Tương Mai quá hẹn 2 tuần, mong được giải quyết, em cảm ơn"
+    )
+    assert found.kind == "procedure" and not found.opens_with_thanks
 
 
 def test_thanks_alone_are_still_turned_away_kindly_without_a_question():

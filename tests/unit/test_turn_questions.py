@@ -412,3 +412,12 @@ def test_a_case_stored_before_the_questions_still_loads():
     }
     routing = CaseRouting.model_validate(stored)
     assert routing.asked == [] and routing.candidates == []
+
+
+@pytest.mark.parametrize("reading", [UNSURE_KIND, UNSURE_OUT_OF_SCOPE], ids=["in scope", "out of scope"])
+def test_something_else_after_thanks_that_open_the_item_thanks_the_citizen_back(reading):
+    # "Cảm ơn phường..., nhưng ...": asked what it is about, the citizen says it was only the thanks.
+    citizen = citizen_classified_as(dataclasses.replace(reading, opens_with_thanks=True))
+    citizen.says("xong")
+    assert citizen.says("4") == [text("praise_received"), text("turned_away_undo")]
+    assert citizen.last.filed == []

@@ -655,8 +655,10 @@ class Turn:
             return classification
         return None
 
-    def say_out_of_scope(self, classification: Classification) -> None:
-        self.say("praise_received" if classification.thanks else "out_of_scope")
+    def say_out_of_scope(self, classification: Classification, chosen: bool = False) -> None:
+        """Why nothing is filed; `chosen`: because the citizen, asked, said it is none of the kinds."""
+        thanked = classification.thanks or (chosen and classification.opens_with_thanks)
+        self.say("praise_received" if thanked else "out_of_scope")
 
     def classification(self) -> Classification:
         """The draft's classification, with the citizen's answers to the quick questions in it."""
@@ -706,7 +708,7 @@ class Turn:
             if draft.chose_out_of_scope:
                 # Kept for one more message: a mistaken tap on a phone is taken back by a kind's number.
                 draft.stage = "turned_away"
-                self.say_out_of_scope(classification)
+                self.say_out_of_scope(classification, chosen=True)
                 self.say("turned_away_undo")
                 return
             self.state.draft = None

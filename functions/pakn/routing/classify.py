@@ -21,7 +21,7 @@ import hashlib
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Literal, NotRequired
 
@@ -121,6 +121,9 @@ class Classification:
     # Out of scope because its point is thanks (lời cảm ơn): it opens with them and complains of nothing,
     # so the citizen is thanked back rather than pointed to other channels.
     thanks: bool = False
+    # It opens with thanks, whatever follows: if the citizen, asked, says it is none of the kinds this channel
+    # takes, its point was the thanks, and they are thanked back.
+    opens_with_thanks: bool = False
     # Out of scope, but not surely: the reading as the likeliest kind this channel takes, for when the
     # citizen, asked, says it is one (nothing they meant to file is turned away on a guess).
     in_scope: Classification | None = None
@@ -394,10 +397,12 @@ class Classifier:
             kind, kind_p = "out_of_scope", _OVERRULED
         kind_candidates = _ranked(kinds)
         evidence = self._evidence(message, kind, found, context.turned_down)
+        opens_with_thanks = "@tone:praise:opening" in extra
         if kind != "out_of_scope":
-            return self._in_scope(
+            read = self._in_scope(
                 words, kind, kind_p, kind_candidates, evidence, found, context, message, levels
             )
+            return replace(read, opens_with_thanks=True) if opens_with_thanks else read
         if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
             kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
         mixed_tone = {"@tone:praise", "@tone:grievance"} <= extra
@@ -427,6 +432,7 @@ class Classifier:
             kind_confidence=round(kind_p, 3),
             kind_candidates=kind_candidates,
             thanks=thanks,
+            opens_with_thanks=opens_with_thanks,
             in_scope=in_scope,
         )
 
