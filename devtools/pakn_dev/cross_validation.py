@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import sys
 
+from pakn.routing.classify import Classification
 from pakn_dev import retraining, training
 from pakn_dev.eval_classifier import (
     DEFAULT_PATH,
@@ -33,10 +34,10 @@ def fold_of(message: dict) -> int:
     return int(hashlib.md5(message["id"].encode(), usedforsecurity=False).hexdigest(), 16) % FOLDS
 
 
-def out_of_fold(messages: list[dict], c: float = FIXED_C) -> dict[str, object]:
+def out_of_fold(messages: list[dict], c: float = FIXED_C) -> dict[str, Classification]:
     """Each message's classification by the model fitted on the other folds, by its text (a text the set
     holds twice is judged by one of its folds)."""
-    classified: dict[str, object] = {}
+    classified: dict[str, Classification] = {}
     for fold in range(FOLDS):
         fitted = training.fit(
             [message for message in messages if fold_of(message) != fold],

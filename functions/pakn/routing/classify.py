@@ -510,14 +510,16 @@ class Classifier:
         if level == "city":
             return frozenset()
 
-        def here(signal: _Signal) -> bool:
-            if signal.route_weight <= 0:  # a kind's phrase, or an agency named
-                return True
-            if self._route_level[signal.route] != level:
-                return False
-            return level != "department" or agency_id is None or signal.route == agency_id
-
-        return frozenset(s.label for s in found if not here(s)) - {s.label for s in found if here(s)}
+        here: set[str] = set()
+        elsewhere: set[str] = set()
+        for signal in found:
+            # A kind's phrase or an agency named (route_weight <= 0) is never a procedure of elsewhere.
+            other = signal.route_weight > 0 and (
+                self._route_level[signal.route] != level
+                or (level == "department" and agency_id is not None and signal.route != agency_id)
+            )
+            (elsewhere if other else here).add(signal.label)
+        return frozenset(elsewhere - here)
 
     def _several_departments(self, found: Sequence[_Signal]) -> bool:
         named = {
