@@ -124,6 +124,11 @@ def load_labelled(path: Path, split: str | None = None) -> list[dict]:
     return [row for row in rows if split is None or row.get("split") == split]
 
 
+def origin(message: dict) -> str:
+    """Which batch a message comes from: its id's letter (LABELLING.md lists them)."""
+    return message["id"][0]
+
+
 def _agency_group(agency_id: str | None) -> str:
     """Agencies for the confusion table: departments by id, communes as one group, none as '-'."""
     if agency_id is None:
@@ -203,6 +208,25 @@ def report(name: str, evaluation: Evaluation, out=print) -> None:
         out(f"  {_short(expected):13s} right {right:3d}; to {wrong}")
 
 
+def report_origins(messages: list[dict], classifier: Callable[[str], Classification], out=print) -> None:
+    """A split's figures per batch, when it holds several: the test split's `t` rows were written before any
+    model existed and have judged every model since, its `q` rows once five had been chosen between on the
+    `t` rows (LABELLING.md), so each batch is reported apart as well as together."""
+    origins = sorted({origin(message) for message in messages})
+    if len(origins) < 2:
+        return
+    out("by batch (LABELLING.md):")
+    for name in origins:
+        chosen = [message for message in messages if origin(message) == name]
+        evaluation, routes = evaluate(chosen, classifier), evaluate_routes(chosen, classifier)
+        out(
+            f"  {name}… {evaluation.total:4d} messages: kind {evaluation.kind_accuracy:6.1%}  "
+            f"level {evaluation.level_accuracy:6.1%}  agency {evaluation.agency_accuracy:6.1%} "
+            f"({evaluation.determined})  wrong agency {evaluation.wrong_agency_rate:5.1%}  "
+            f"routed to a wrong agency {routes.filed_wrong} ({routes.wrong_route_rate:.1%})"
+        )
+
+
 def report_routes(routing: Routing, out=print) -> None:
     """What the conversation does with the split at XONG, beside what the same rules do with its labels."""
 
@@ -259,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         evaluation = evaluate(messages, classified.__getitem__)
         report(split, evaluation)
         report_routes(evaluate_routes(messages, classified.__getitem__))
+        report_origins(messages, classified.__getitem__)
         print()
         if split == "test":
             failures = evaluation.failures()

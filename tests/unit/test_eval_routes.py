@@ -1,10 +1,11 @@
 """`make eval`'s routed figures: each message counted by what routing does with its classification, beside
-what the same rules do with its label (pakn_dev.eval_classifier.evaluate_routes)."""
+what the same rules do with its label (pakn_dev.eval_classifier.evaluate_routes); and a split's figures per
+batch."""
 
 from __future__ import annotations
 
 from pakn.routing.classify import Classification
-from pakn_dev.eval_classifier import evaluate_routes
+from pakn_dev.eval_classifier import evaluate_routes, report_origins
 
 WARD = "xa-00004"
 
@@ -73,3 +74,22 @@ def test_a_question_to_the_citizen_is_neither_right_nor_wrong():
     birth = labelled("làm khai sinh chậm quá", "procedure", "commune", None)
     result = routes((birth, read_as("procedure", "commune", None)))
     assert (result.asked, result.filed_right, result.filed_wrong, result.to_desk) == (1, 0, 0, 0)
+
+
+def test_a_split_of_two_batches_is_reported_per_batch_and_one_of_one_batch_is_not():
+    old = {**labelled("làm khai sinh ở phường Ba Đình chậm", "procedure", "commune", WARD), "id": "t0001"}
+    clinic = labelled("Sở Y tế chậm cấp phép phòng khám", "procedure", "department", "so-y-te")
+    new = {**clinic, "id": "qa001"}
+    readings = {
+        old["text"]: read_as("procedure", "commune", WARD),
+        new["text"]: read_as("conduct", "department", "so-xay-dung"),
+    }
+    lines: list[str] = []
+    report_origins([old, new], readings.__getitem__, out=lines.append)
+    by_batch = {line.split("…")[0].strip(): line for line in lines[1:]}
+    assert set(by_batch) == {"q", "t"}
+    assert "kind 100.0%" in by_batch["t"] and "wrong agency  0.0%" in by_batch["t"]
+    assert "kind   0.0%" in by_batch["q"] and "routed to a wrong agency 1 (100.0%)" in by_batch["q"]
+    lines.clear()
+    report_origins([old], readings.__getitem__, out=lines.append)
+    assert lines == []
