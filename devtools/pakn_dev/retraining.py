@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pakn.platform.configuration import DATA_DIR, load_data
@@ -26,7 +26,7 @@ from pakn.routing.classify import Classifier
 from pakn.routing.model import Model, load_model
 from pakn.routing.registry import load_registry
 from pakn_dev import training
-from pakn_dev.eval_classifier import Evaluation, evaluate
+from pakn_dev.eval_classifier import Evaluation, evaluate, origin
 
 # (name, Evaluation's attribute, whether a higher value is better)
 FIELDS = (
@@ -44,6 +44,8 @@ class Retrained:
     content: dict  # the candidate's model file
     installed: Evaluation
     candidate: Evaluation
+    # The same, per batch of the test split (LABELLING.md), shown beside the whole; the gate judges the whole.
+    by_batch: dict[str, tuple[Evaluation, Evaluation]] = field(default_factory=dict)
 
     @property
     def worse(self) -> list[str]:
@@ -85,8 +87,13 @@ def worse_fields(installed: Evaluation, candidate: Evaluation) -> list[str]:
     return worse
 
 
-def comparison(installed: Evaluation, candidate: Evaluation) -> list[str]:
-    """The two evaluations side by side, a line per field: the change, and whether it is worse."""
+def comparison(
+    installed: Evaluation,
+    candidate: Evaluation,
+    by_batch: dict[str, tuple[Evaluation, Evaluation]] | None = None,
+) -> list[str]:
+    """The two evaluations side by side, a line per field: the change, and whether it is worse; then, when
+    the split holds several batches, each batch's figures (installed -> candidate), which decide nothing."""
     worse = worse_fields(installed, candidate)
     lines = [
         f"test split: {candidate.total} messages ({candidate.determined} with a determined agency)",
@@ -96,6 +103,14 @@ def comparison(installed: Evaluation, candidate: Evaluation) -> list[str]:
         before, after = getattr(installed, attribute), getattr(candidate, attribute)
         mark = "  worse" if name in worse else ""
         lines.append(f"{name:20s}{before:11.1%}{after:11.1%}{(after - before) * 100:+8.1f}{mark}")
+    if by_batch and len(by_batch) > 1:
+        lines.append("by batch, installed -> candidate (the gate judges the whole split):")
+        for name, (before, after) in sorted(by_batch.items()):
+            changes = ", ".join(
+                f"{field_name.split()[0]} {getattr(before, attribute):.1%} -> {getattr(after, attribute):.1%}"
+                for field_name, attribute, _ in FIELDS
+            )
+            lines.append(f"  {name}… {after.total:4d}: {changes}")
     return lines
 
 
@@ -125,4 +140,16 @@ def retrain(
     content = training.fit(train, dev, log=log)
     old = classifier_with(load_model(training.MODEL_PATH))
     new = classifier_with(model_of(content))
-    return Retrained(content, evaluate(list(test), old.classify), evaluate(list(test), new.classify))
+    batches = {
+        name: [message for message in test if origin(message) == name]
+        for name in sorted({origin(message) for message in test})
+    }
+    return Retrained(
+        content,
+        evaluate(list(test), old.classify),
+        evaluate(list(test), new.classify),
+        {
+            name: (evaluate(chosen, old.classify), evaluate(chosen, new.classify))
+            for name, chosen in batches.items()
+        },
+    )

@@ -44,6 +44,19 @@ def test_both_models_are_shown_side_by_side_per_field():
     assert lines[0] == "test split: 431 messages (286 with a determined agency)"
     assert lines[2].split() == ["kind", "accuracy", "94.9%", "96.0%", "+1.1"]
     assert lines[5].split() == ["wrong-agency", "rate", "1.9%", "2.1%", "+0.2", "worse"]
+    assert len(lines) == 6  # one batch: nothing more to show
+
+
+def test_each_batch_of_the_test_split_is_shown_beside_the_whole():
+    batches = {
+        "t": (evaluation(), evaluation(kind=0.96)),
+        "q": (evaluation(kind=0.90), evaluation(kind=0.92)),
+    }
+    lines = comparison(evaluation(), evaluation(kind=0.95), batches)
+    assert lines[6] == "by batch, installed -> candidate (the gate judges the whole split):"
+    assert lines[7].startswith("  q…  431: kind 90.0% -> 92.0%, level 94.7% -> 94.7%")
+    assert lines[8].startswith("  t…  431: kind 94.9% -> 96.0%")
+    assert lines[8].endswith("wrong-agency 1.9% -> 1.9%")
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def fit(args, out=print) -> int:
     if left_out:
         out(f"{left_out} learnt rows left out: their text is labelled already or repeated, or not x… train")
     result = retrain([*train, *learnt], dev, test, log=out)
-    for line in comparison(result.installed, result.candidate):
+    for line in comparison(result.installed, result.candidate, result.by_batch):
         out(line)
     reason = (args.accept or "").strip()
     accepting = bool(args.install) and may_accept(result.worse, reason)
