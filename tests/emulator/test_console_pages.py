@@ -267,6 +267,34 @@ def test_reject_needs_a_ground_and_for_outside_authority_the_right_channel(offic
     assert "không thuộc thẩm quyền" in told.messages[0].text and told.case_id == case.case_id
 
 
+def test_an_official_reclassifies_a_case_which_tells_nobody_and_keeps_a_training_example(
+    official, firestore_db
+):
+    from pakn.platform import firestore_paths
+
+    case = write_case(firestore_db, number=1)
+    person = official("official")
+    path = f"/phan-anh/{case.case_id}/phan-loai-lai"
+    assert "/phan-loai-lai" in text_of(person.get(f"/phan-anh/{case.case_id}"))
+    form = text_of(person.get(path))
+    assert "Phản ánh này về việc gì?" in form and 'value="regulation"' in form and "out_of_scope" not in form
+    none = person.post(path, {"request_id": "k-1"})
+    assert none.status_code == 400 and 'id="kind-error"' in text_of(none)
+    assert "Chọn loại việc của phản ánh" in text_of(none)
+    same = person.post(path, {"request_id": "k-1", "kind": case.kind})
+    assert same.status_code == 400 and "Phản ánh đang thuộc loại này" in text_of(same)
+    done = person.post(path, {"request_id": "k-1", "kind": "conduct"})
+    assert done.status_code == 303
+    page = text_of(person.get(done.headers["Location"]))
+    assert "Đã phân loại lại phản ánh" in page
+    assert "Phân loại lại: Thủ tục hành chính → Thái độ, hành vi cán bộ" in page
+    after = stored_case(firestore_db, WARD, case.case_id)
+    assert (after.kind, after.agency_id) == ("conduct", WARD)
+    assert list(firestore_db.collection("deliveries").stream()) == []  # the citizen is not told
+    [example] = [s.to_dict() for s in firestore_db.collection(firestore_paths.TRAINING_EXAMPLES).stream()]
+    assert (example["kind"], example["level"]) == ("conduct", "commune")
+
+
 def test_an_official_transfers_with_a_reason_and_finds_agencies_by_former_names(official, firestore_db):
     case = write_case(firestore_db, number=1)
     person = official("official")

@@ -1,6 +1,7 @@
-"""Officials' transfers kept as training examples, on the emulators: a case filed through the citizen's real
-conversation, moved by the ward's official and then by the city Office's desk through the workflow the API
-and the console share, and what `pakn training export` makes of the examples."""
+"""Officials' transfers and reclassifications kept as training examples, on the emulators: a case filed
+through the citizen's real conversation, moved by the ward's official and then by the city Office's desk
+(or given another kind) through the workflow the API and the console share, and what `pakn training
+export` makes of the examples."""
 
 from __future__ import annotations
 
@@ -105,3 +106,31 @@ def test_a_transfer_keeps_one_example_without_personal_data_and_export_writes_it
     }
     assert row["id"].startswith("x")
     assert_no_personal_data(row, case)
+
+
+def test_a_reclassification_keeps_the_corrected_kind_once_and_a_wrong_request_changes_nothing(
+    pipeline, firestore_db
+):
+    from pakn import runtime
+    from pakn.domain.errors import InvalidInput
+
+    case = pipeline.filed_case("7712345678901234512", COMPLAINT)
+    assert case["kind"] == "procedure"
+    workflow = runtime.workflow()
+    with pytest.raises(InvalidInput) as same:
+        workflow.reclassify(OFFICIAL, case["case_id"], "same", "procedure")
+    with pytest.raises(InvalidInput) as unknown:
+        workflow.reclassify(OFFICIAL, case["case_id"], "unknown", "out_of_scope")
+    assert (same.value.code, unknown.value.code) == ("same_kind", "unknown_kind")
+    assert examples(firestore_db) == []
+
+    # "cán bộ bắt bổ sung ..., gọi ... không ai nghe": the ward's official reads it as conduct.
+    done = workflow.reclassify(OFFICIAL, case["case_id"], "kind-1", "conduct")
+    assert (done.from_kind, done.to_kind) == ("procedure", "conduct")
+    assert workflow.reclassify(OFFICIAL, case["case_id"], "kind-1", "conduct") == done
+    [example] = examples(firestore_db)
+    assert (example["kind"], example["level"], example["agency_id"]) == ("conduct", "commune", WARD)
+    assert example["classified"]["kind"] == "procedure"
+    assert_no_personal_data(example, case)
+    stored = firestore_paths.agency_cases(firestore_db, WARD).document(case["case_id"]).get().to_dict()
+    assert (stored["kind"], stored["clock"]["kind"], stored["agency_id"]) == ("conduct", "conduct", WARD)

@@ -233,6 +233,29 @@ def test_an_extension_is_granted_once(pipeline, firestore_db, official_of):
     assert second.status_code == 409 and second.get_json()["error"]["code"] == "extension_refused"
 
 
+def test_a_case_is_reclassified_once_to_an_in_scope_kind_and_the_citizen_is_not_told(
+    pipeline, firestore_db, official_of
+):
+    case = filed_case(pipeline, firestore_db)
+    pipeline.replies(CITIZEN)
+    official = official_of()
+    case_id = case["case_id"]
+    away = official.act(case_id, "reclassify", kind="out_of_scope")
+    same = official.act(case_id, "reclassify", kind=case["kind"])
+    assert (away.status_code, away.get_json()["error"]["code"]) == (400, "invalid_request")
+    assert (same.status_code, same.get_json()["error"]["code"]) == (400, "same_kind")
+    done = official.act(case_id, "reclassify", kind="regulation")
+    assert done.status_code == 200
+    assert (done.get_json()["result"]["from_kind"], done.get_json()["result"]["to_kind"]) == (
+        case["kind"],
+        "regulation",
+    )
+    after = stored(firestore_db, WARD, case_id)
+    assert after["kind"] == "regulation" and [e["action"] for e in after["history"]] == ["reclassify"]
+    pipeline.run()
+    assert pipeline.replies(CITIZEN) == []
+
+
 def test_asking_for_information_stops_the_clock_and_reaches_the_citizen(pipeline, firestore_db, official_of):
     case = filed_case(pipeline, firestore_db)
     pipeline.replies(CITIZEN)

@@ -16,7 +16,9 @@ from pakn.cases.case import (
     IllegalTransition,
     NotificationOnCase,
     SameAgency,
+    SameKind,
 )
+from pakn.deadlines.clock import DeadlinePolicy, LimitsOverride
 from pakn.delivery.outbox import TEXT_LIMIT, split_text
 from pakn.zalo.phone import zns_phone
 
@@ -117,6 +119,7 @@ def test_the_answer_tells_a_silent_citizen_by_template_with_the_code_agency_and_
         lambda c: c.request_info("o", "r", FILED, "what?", POLICY),
         lambda c: c.resume("o", "r", FILED, POLICY),
         lambda c: c.record_steps(["remind"], [], FILED, POLICY),
+        lambda c: c.reclassify("o", "r", FILED, "conduct", POLICY),
     ],
 )
 def test_an_answered_case_takes_no_further_move(move):
@@ -143,6 +146,43 @@ def test_a_transfer_to_the_agency_that_holds_the_case_is_a_wrong_request():
     with pytest.raises(SameAgency) as refused:
         filed_case(FILED).transfer("o", "r", FILED, WARD, POLICY)
     assert refused.value.code == "same_agency"
+
+
+def test_reclassifying_changes_the_kind_keeps_the_agency_and_the_deadline_under_way_and_tells_nobody():
+    case = filed_case(FILED)
+    at = FILED + timedelta(hours=2)
+    transition = case.reclassify("official-1", "r5", at, "conduct", POLICY)
+    changed = transition.case
+    assert (changed.kind, changed.clock.kind, changed.filed_kind) == ("conduct", "conduct", "procedure")
+    assert (changed.agency_id, changed.level, changed.clock.agency) == (
+        case.agency_id,
+        case.level,
+        case.clock.agency,
+    )
+    assert (transition.entry.action, transition.entry.from_kind, transition.entry.to_kind) == (
+        "reclassify",
+        "procedure",
+        "conduct",
+    )
+    assert transition.citizen_message is None and transition.notice is None
+    assert changed.reclassify("official-1", "r6", at, "regulation", POLICY).case.filed_kind == "procedure"
+
+
+def test_the_stages_after_a_reclassification_follow_the_new_kinds_limits():
+    rules = POLICY.rules.model_copy(deep=True)
+    rules.limits.overrides.append(LimitsOverride(kind="conduct", answer=10))
+    policy = DeadlinePolicy(rules, POLICY.calendar)
+    at = FILED + timedelta(hours=1)
+    as_filed = filed_case(FILED).accept("o", "r1", at, policy).case
+    reclassified = filed_case(FILED).reclassify("o", "r0", FILED, "conduct", policy).case
+    as_conduct = reclassified.accept("o", "r1", at, policy).case
+    assert as_conduct.clock.agency.due_at == policy.due_after(at, 10) < as_filed.clock.agency.due_at
+
+
+def test_a_reclassification_to_the_kind_the_case_has_is_a_wrong_request():
+    with pytest.raises(SameKind) as refused:
+        filed_case(FILED).reclassify("o", "r", FILED, "procedure", POLICY)
+    assert refused.value.code == "same_kind"
 
 
 def test_the_one_extension_needs_the_answer_stage_moves_both_deadlines_and_cannot_be_used_twice():

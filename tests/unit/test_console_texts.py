@@ -21,7 +21,7 @@ def test_every_kind_of_notification_on_a_case_has_a_name_in_the_console(step):
 
 @pytest.mark.parametrize("action", get_args(HistoryAction))
 def test_every_action_in_a_cases_history_has_a_name_in_the_console(action):
-    assert t(f"history.{action}", agency="Sở Y tế").strip()
+    assert t(f"history.{action}", agency="Sở Y tế", before="Thủ tục", after="Hành vi").strip()
 
 
 def reasons_the_router_gives() -> list[str]:

@@ -84,6 +84,28 @@ def test_the_city_is_a_level_without_an_agency_and_the_desk_itself_is_no_example
     assert moved(case, AgencyRef(id=DESK, name="Văn phòng UBND Thành phố", level="city")) is None
 
 
+def test_a_reclassification_teaches_the_new_kind_where_the_case_is_and_the_kind_it_was_filed_with():
+    case = case_at(WARD)
+    reclassified = case.reclassify("official-1", "r-1", MOVED, "conduct", POLICY)
+    example = example_of(case, reclassified, load_registry(), DESK)
+    assert (example.kind, example.level, example.agency_id) == ("conduct", "commune", WARD.id)
+    assert example.classified.kind == "procedure" and example.from_agency_id == WARD.id
+    # Moved on after it, the case teaches its corrected kind, and still says what it was filed as.
+    onward = reclassified.case.transfer("official-1", "r-2", MOVED, JUSTICE, POLICY, reason="Sở")
+    later = example_of(reclassified.case, onward, load_registry(), DESK)
+    assert (later.kind, later.agency_id, later.classified.kind) == ("conduct", "so-tu-phap", "procedure")
+
+
+def test_a_reclassification_at_the_desk_is_no_example_until_the_desk_routes_the_case():
+    desk = AgencyRef(id=DESK, name="Văn phòng UBND Thành phố", level="city")
+    case = case_at(desk)
+    reclassified = case.reclassify("desk-1", "r-1", MOVED, "regulation", POLICY)
+    assert example_of(case, reclassified, load_registry(), DESK) is None
+    routed = reclassified.case.transfer("desk-1", "r-2", MOVED, JUSTICE, POLICY, reason="Sở")
+    example = example_of(reclassified.case, routed, load_registry(), DESK)
+    assert (example.kind, example.level, example.agency_id) == ("regulation", "department", "so-tu-phap")
+
+
 # --- the export's rows ---------------------------------------------------------------------------------
 
 

@@ -33,7 +33,16 @@ ANSWER_MAX_CHARS = 10_000
 
 CaseStatus = Literal["open", "answered", "closed"]
 OfficialAction = Literal[
-    "accept", "answer", "transfer", "extend", "request_info", "resume", "reject", "note", "mark_duplicate"
+    "accept",
+    "answer",
+    "transfer",
+    "extend",
+    "request_info",
+    "resume",
+    "reject",
+    "note",
+    "mark_duplicate",
+    "reclassify",
 ]
 # What the citizen does to an answered case from the conversation: rates the answer, or does not accept it
 # (the case reopens). Kept in the same history as the officials' actions, `by="citizen"`.
@@ -113,6 +122,9 @@ class HistoryEntry(_Stored):
     by: str
     agency_id: str
     to_agency_id: str | None = None
+    # A reclassification's kinds, before and after.
+    from_kind: Kind | None = None
+    to_kind: Kind | None = None
     detail: str | None = None
     # SHA-256 of the request's canonical parameters (pakn.cases.workflow), so that a request id sent again
     # with other parameters is told from a retry. None on entries older than it, and on the citizen's own.
@@ -154,6 +166,13 @@ class SameAgency(IllegalTransition):
 
     def __init__(self):
         super().__init__("same_agency", "the case is already at this agency")
+
+
+class SameKind(IllegalTransition):
+    """A reclassification to the kind the case has: the request is wrong, not the case's state."""
+
+    def __init__(self):
+        super().__init__("same_kind", "the case already has this kind")
 
 
 class TextTooLong(PaknError):
@@ -444,6 +463,19 @@ class Case(_Stored):
         )
         return Transition(case, entry, citizen_message=message, notice=case.notice("transferred"))
 
+    def reclassify(
+        self, by: str, request_id: str, at: datetime, kind: Kind, policy: DeadlinePolicy | None = None
+    ) -> Transition:
+        """Phân loại lại: an official says what the case is about (a procedure, an official's conduct, a
+        rule) where the classifier or the citizen's answer said otherwise. The agency and the deadlines
+        under way stay; the citizen is not told (the kind is the officials' word for the case)."""
+        self._require_open()
+        if kind == self.kind:
+            raise SameKind()
+        entry = self._entry("reclassify", request_id, by, at, from_kind=self.kind, to_kind=kind)
+        case = self._with(entry, kind=kind, clock=deadlines.reclassify(self.clock, kind, policy=policy))
+        return Transition(case, entry)
+
     def extend(
         self, by: str, request_id: str, at: datetime, reason: str, policy: DeadlinePolicy | None = None
     ) -> Transition:
@@ -518,6 +550,12 @@ class Case(_Stored):
         )
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    @property
+    def filed_kind(self) -> Kind:
+        """The kind the case was filed with, before any reclassification."""
+        first = next((entry for entry in self.history if entry.action == "reclassify"), None)
+        return first.from_kind if first is not None and first.from_kind else self.kind
 
     @property
     def due_date(self) -> str:

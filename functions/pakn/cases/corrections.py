@@ -1,9 +1,10 @@
 """Training examples learnt from officials' corrections (học từ điều chỉnh của cán bộ).
 
 When an official transfers a case, or the city Office's desk routes one it triaged, the agency the case
-moves to is the answer the classifier should have given. The unit of work that moves the case
+moves to is the answer the classifier should have given; when an official reclassifies a case (a
+procedure that was an official's conduct), its new kind is. The unit of work that changes the case
 (pakn.cases.workflow) keeps it as one labelled example through `CorrectionStore`, the only code that reads
-or writes `training_examples/{id}`. The id is the case and the step of its history: a retried transfer
+or writes `training_examples/{id}`. The id is the case and the step of its history: a retried action
 finds its entry and writes nothing, and were it written again it would land on the same document.
 `pakn training export` turns the examples into rows of the labelled set; `pakn training fit` learns from
 them.
@@ -13,11 +14,13 @@ details), the corrected labels, what the classifier had decided and its version,
 from, and the official's reason, redacted too. Not kept: the citizen's id, name, phone or address, the
 case's id (an example must lead back to nobody) or the official's.
 
-The labels follow tests/data/LABELLING.md. `kind` is the case's (no action changes it); `level` is the new
-agency's; `agency_id` is the new agency for a department, for a commune only while the redacted text
-still names its place (a commune is decided by the place named), and null for the city. A transfer to the
-desk itself (routing's triage agency) keeps no example: it says where the case does not belong, not where
-it does; the desk's own transfer onwards is the example.
+The labels follow tests/data/LABELLING.md. `kind` is the case's after the move (a reclassification's new
+kind, or the kind it was given before); `level` is the agency's the case is then at; `agency_id` is that
+agency for a department, for a commune only while the redacted text still names its place (a commune is
+decided by the place named), and null for the city. A case then at the desk (routing's triage agency)
+keeps no example: a transfer there says where the case does not belong, not where it does, and a
+reclassification there leaves its agency unknown; the desk's own transfer onwards is the example, with
+the kind the desk gave it. Of one text, `pakn training export` keeps the latest example.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ class TrainingExample(_Stored):
 def example_of(
     before: Case, transition: Transition, registry: Registry, desk_agency_id: str
 ) -> TrainingExample | None:
-    """The example a transfer of `before` teaches, or None when it moves the case to the desk."""
+    """The example a transfer or a reclassification of `before` teaches, or None when it leaves the case at
+    the desk."""
     after = transition.case
     if after.agency_id == desk_agency_id:
         return None
@@ -82,12 +86,12 @@ def example_of(
     at = transition.entry.at
     return TrainingExample(
         text=text,
-        kind=before.kind,
+        kind=after.kind,
         level=agency.level,
         agency_id=labelled_agency(agency, text, registry),
         classified=ClassifierDecision(
             version=routing.classifier_version,
-            kind=before.kind,
+            kind=before.filed_kind,
             agency_id=routing.classified_agency_id,
             outcome=routing.outcome,
             confidence=routing.confidence,
@@ -116,7 +120,8 @@ class CorrectionStore:
         self._db = db
 
     def record(self, uow: UnitOfWork, before: Case, transition: Transition) -> None:
-        """Keeps what the transfer `transition` of `before` teaches, in the unit of work that moves it."""
+        """Keeps what the transfer or reclassification `transition` of `before` teaches, in the unit of work
+        that changes it."""
         # Here, not at the top: routing's rules import the classifier's module, which the officials' API
         # and console otherwise never load.
         from pakn.routing.route import routing_rules
@@ -124,7 +129,7 @@ class CorrectionStore:
         example = example_of(before, transition, load_registry(), routing_rules().triage_agency_id)
         if example is None:
             return
-        step = len(transition.case.history) - 1  # the transfer's own entry, the history's last
+        step = len(transition.case.history) - 1  # the move's own entry, the history's last
         ref = firestore_paths.training_example(self._db, f"{before.case_id}:{step}")
         uow.set(ref, example.model_dump())
 

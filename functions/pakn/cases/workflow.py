@@ -1,5 +1,5 @@
 """Officials' actions on one case: accept (tiếp nhận), answer (trả lời), transfer (chuyển), extend (gia hạn),
-ask the citizen for more information and resume when it arrives.
+ask the citizen for more information and resume when it arrives, reclassify (phân loại lại).
 
 Each action is one transition of the Case aggregate (pakn.cases.case), read and stored by the case store
 in one unit of work. Its natural key is the case, the
@@ -8,8 +8,9 @@ and returns it, changing nothing. The entry also keeps a digest of the request's
 `request_id` sent with other parameters is refused (409 `request_id_reused`, as payment APIs treat a reused
 idempotency key) rather than answered with a result that is not its own. What the citizen must hear is
 recorded in the same transaction as a delivery keyed by that natural key (the outbox) and published after
-the commit; a retry publishes it again, which the sender ignores once it is sent. A transfer also keeps,
-in the same transaction, the training example it teaches the classifier (pakn.cases.corrections).
+the commit; a retry publishes it again, which the sender ignores once it is sent. A transfer or a
+reclassification also keeps, in the same transaction, the training example it teaches the classifier
+(pakn.cases.corrections).
 
 An official sees their own agency's cases only, and another agency's case is answered exactly as a missing
 one (404 `case_not_found`), before anything else about it (a used request id, its state) is looked at.
@@ -37,6 +38,7 @@ from pakn.cases.case import (
     OfficialAction,
     RejectionGround,
     SameAgency,
+    SameKind,
     TextTooLong,
     Transition,
 )
@@ -47,7 +49,7 @@ from pakn.citizens.store import CitizenStore
 from pakn.deadlines import clock as deadlines
 from pakn.delivery.outbox import Delivery, OutboundRequest, file_message, queue, texts
 from pakn.domain.errors import InvalidInput
-from pakn.domain.vocabulary import OfficialFile
+from pakn.domain.vocabulary import Kind, OfficialFile
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork, in_transaction
 from pakn.routing.registry import load_registry
@@ -174,6 +176,20 @@ class Workflow:
             params=params,
         )
 
+    def reclassify(self, actor: Actor, case_id: str, request_id: str, kind: str) -> ActionResult:
+        """What the case is about, as the official reads it: one of the in-scope kinds (an item that is not
+        this channel's is rejected instead, `reject` with `not_pakn`)."""
+        if kind not in get_args(Kind):
+            raise InvalidInput("unknown_kind", f"the kinds are {', '.join(get_args(Kind))}")
+        return self._act(
+            actor,
+            case_id,
+            "reclassify",
+            request_id,
+            lambda case, now: case.reclassify(actor.uid, request_id, now, kind, self._policy),
+            params={"kind": kind},
+        )
+
     def extend(self, actor: Actor, case_id: str, request_id: str, reason: str) -> ActionResult:
         raw_reason, reason = reason, _required(reason, "reason")
         return self._act(
@@ -243,7 +259,7 @@ class Workflow:
             now = self._clock()
             try:
                 transition = decide(case, now)
-            except SameAgency as exc:
+            except (SameAgency, SameKind) as exc:
                 raise InvalidInput(exc.code, exc.message) from exc
             except IllegalTransition as exc:
                 raise WrongState(exc.code, exc.message) from exc
@@ -254,8 +270,8 @@ class Workflow:
             if self._announcer is not None and changed.agency_id != case.agency_id:
                 changed = self._announcer.announce(uow, changed, now)
             self._cases.save(uow, case, changed)
-            if action == "transfer":
-                # Where the case belonged is what the classifier should have said: a training example.
+            if action in ("transfer", "reclassify"):
+                # Where the case belongs, and what it is about, are what the classifier should have said.
                 self._corrections.record(uow, case, transition)
             if transition.awaiting_citizen:
                 awaiting = AwaitingInfo(

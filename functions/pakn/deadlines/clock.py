@@ -257,6 +257,13 @@ def reopen(
     return _scheduled(reopened, policy)
 
 
+def reclassify(clock: CaseClock, kind: Kind, *, policy: DeadlinePolicy | None = None) -> CaseClock:
+    """The case is of another kind: the stage under way keeps the deadline its start set (the agency was
+    told it), the stages after it follow the new kind's limits."""
+    _require_open(clock)
+    return _scheduled(clock.model_copy(update={"kind": kind}), policy or default_policy())
+
+
 def accept(clock: CaseClock, at: datetime, *, policy: DeadlinePolicy | None = None) -> CaseClock:
     """The current agency accepts the case at `at`: its answer clock starts, and any wait ends.
 

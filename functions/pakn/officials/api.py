@@ -9,7 +9,8 @@ answered as a missing one. The agency must be one of the registry's.
 
     GET  /cases?status=open&limit=50           the agency's cases, newest first
     GET  /cases/{case_id}                      one case, with the citizen's details
-    POST /cases/{case_id}/{action}             accept | answer | transfer | extend | request_info | resume
+    POST /cases/{case_id}/{action}             accept | answer | transfer | extend | request_info | resume |
+                                               reclassify
 
 An answer here is text only (`{"request_id", "text"}`): a file for the citizen is attached in the officials'
 console, whose answer form checks it against what Zalo's upload takes and keeps it in the attachments bucket
@@ -33,6 +34,7 @@ from pakn.cases.case import ANSWER_MAX_CHARS, CaseStatus, OfficialAction
 from pakn.cases.workflow import Actor, Workflow
 from pakn.delivery.outbox import TEXT_LIMIT
 from pakn.domain.errors import InvalidInput, PayloadTooLarge, Unauthorized
+from pakn.domain.vocabulary import Kind
 from pakn.platform.log import get_logger
 
 log = get_logger("pakn.officials.api")
@@ -114,6 +116,10 @@ class TransferRequest(ActionRequest):
     to_agency_id: str = Field(min_length=1, max_length=100)
 
 
+class ReclassifyRequest(ActionRequest):
+    kind: Kind
+
+
 class ExtendRequest(ActionRequest):
     reason: str = Field(min_length=1, max_length=500)
 
@@ -129,6 +135,7 @@ ACTIONS: dict[OfficialAction, type[ActionRequest]] = {
     "extend": ExtendRequest,
     "request_info": RequestInfoRequest,
     "resume": ActionRequest,
+    "reclassify": ReclassifyRequest,
 }
 
 # --- the API --------------------------------------------------------------------------------------

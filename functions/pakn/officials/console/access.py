@@ -53,6 +53,7 @@ RULES: dict[str, dict[Role, Scope]] = {
     "mark_duplicate": dict(_HANDLERS),
     "transfer": {"official": OWN, "lead": OWN, "desk": ANY},
     "note": {"official": OWN, "lead": OWN, "desk": ANY},
+    "reclassify": {"official": OWN, "lead": OWN, "desk": ANY},
     # actions on accounts (pakn.officials.accounts, the same code as `pakn officials`)
     "create_account": {"admin": ANY},
     "move_account": {"admin": ANY},
@@ -65,6 +66,7 @@ CASE_ACTIONS = (
     "resume",
     "extend",
     "transfer",
+    "reclassify",
     "reject",
     "mark_duplicate",
     "note",

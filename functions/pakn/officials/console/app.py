@@ -121,6 +121,7 @@ ACTION_SLUGS = {
     "tu-choi": "reject",
     "trung-lap": "mark_duplicate",
     "ghi-chu": "note",
+    "phan-loai-lai": "reclassify",
 }
 SLUG_OF = {action: slug for slug, action in ACTION_SLUGS.items()}
 
@@ -150,6 +151,7 @@ ACTION_FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField("original_code", "form.original_code", "text", "form.original_code.hint", max_length=20),
     ),
     "transfer": (FormField("reason", "form.reason", hint="form.reason.transfer_hint", max_length=500),),
+    "reclassify": (FormField("kind", "form.kind", "radios", choices=tuple((k, f"kind.{k}") for k in KINDS)),),
 }
 # The workflow's error codes -> the form field they are about (None: about the case, shown at the top).
 ERROR_FIELDS = {
@@ -163,6 +165,8 @@ ERROR_FIELDS = {
     "channel_required": "explanation",
     "original": "original_code",
     "duplicate_of_itself": "original_code",
+    "unknown_kind": "kind",
+    "same_kind": "kind",
 }
 
 
@@ -686,6 +690,7 @@ class Console:
             "mark_duplicate": lambda: flow.mark_duplicate(
                 actor, case_id, request_id, values.get("original_code", "")
             ),
+            "reclassify": lambda: flow.reclassify(actor, case_id, request_id, values.get("kind", "")),
         }
         return calls[action]()
 
@@ -1036,6 +1041,9 @@ class Console:
                 what = t(
                     "history.transfer", agency=self._agency_name(entry.to_agency_id) or entry.to_agency_id
                 )
+            elif entry.action == "reclassify" and entry.from_kind and entry.to_kind:
+                before, after = t(f"kind.{entry.from_kind}"), t(f"kind.{entry.to_kind}")
+                what = t("history.reclassify", before=before, after=after)
             elif entry.action == "object" and entry.to_agency_id:
                 what = t(
                     "history.object.moved",
