@@ -179,10 +179,24 @@ def test_the_desk_transfers_an_unrouted_case_and_a_lead_sees_statistics(
     context, page = sign_in(browser, console_url, desk_email)
     assert page.get_by_role("heading", name="Bàn phân loại").is_visible()
     shoot(page, "triage-1280")
+    triage = page.url
+    # The desk reads it as a complaint about how the file is handled, then routes it.
+    page.goto(f"{console_url}/phan-anh/{unrouted.case_id}")
+    page.get_by_role("link", name="Phân loại lại").click()
+    page.get_by_role("button", name="Phân loại lại").click()
+    assert page.locator("#kind-error").is_visible()  # nothing chosen: the error by the field
+    page.get_by_label("Thái độ, hành vi cán bộ").check()
+    page.get_by_role("button", name="Phân loại lại").click()
+    assert page.get_by_role("status").is_visible()
+    page.goto(triage)
     page.get_by_role("button", name="Chuyển tới Sở Y tế").click()
     assert page.get_by_role("status").is_visible()
     moved = [s.to_dict() for s in firestore_db.collection_group("cases").stream()]
-    assert [c["agency_id"] for c in moved if c["case_id"] == unrouted.case_id] == ["so-y-te"]
+    assert [(c["agency_id"], c["kind"]) for c in moved if c["case_id"] == unrouted.case_id] == [
+        ("so-y-te", "conduct")
+    ]
+    [example] = [s.to_dict() for s in firestore_db.collection("training_examples").stream()]
+    assert (example["kind"], example["agency_id"]) == ("conduct", "so-y-te")
     context.close()
 
     _, lead_email = new_account(auth_emulator, {"role": "lead", "agency_id": WARD})

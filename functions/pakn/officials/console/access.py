@@ -4,7 +4,7 @@ Roles come from the Firebase custom claims `{role, agency_id}`:
 - official: their agency's cases;
 - lead: the agency's head, also its escalations and statistics;
 - desk: the city Office's triage desk (agency vp-ubnd): the unrouted queue, every agency's overdue cases,
-  and it may transfer any case;
+  and it may transfer, reclassify or annotate any case;
 - admin: officials' accounts and roles.
 
 For each page or action the table gives the roles allowed and, per role, the scope: OWN (the case must be
