@@ -184,7 +184,7 @@ def test_the_desk_transfers_an_unrouted_case_and_a_lead_sees_statistics(
     page.goto(f"{console_url}/phan-anh/{unrouted.case_id}")
     page.get_by_role("link", name="Phân loại lại").click()
     page.get_by_role("button", name="Phân loại lại").click()
-    assert page.locator("#kind-error").is_visible()  # nothing chosen: the error by the field
+    assert page.locator("#kind-error").is_visible()  # the kind it has already: the error by the field
     page.get_by_label("Thái độ, hành vi cán bộ").check()
     page.get_by_role("button", name="Phân loại lại").click()
     assert page.get_by_role("status").is_visible()

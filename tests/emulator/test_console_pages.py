@@ -278,6 +278,7 @@ def test_an_official_reclassifies_a_case_which_tells_nobody_and_keeps_a_training
     assert "/phan-loai-lai" in text_of(person.get(f"/phan-anh/{case.case_id}"))
     form = text_of(person.get(path))
     assert "Phản ánh này về việc gì?" in form and 'value="regulation"' in form and "out_of_scope" not in form
+    assert re.search(r'value="procedure" checked', form)  # the form opens on the case's kind
     none = person.post(path, {"request_id": "k-1"})
     assert none.status_code == 400 and 'id="kind-error"' in text_of(none)
     assert "Chọn loại việc của phản ánh" in text_of(none)

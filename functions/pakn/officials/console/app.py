@@ -559,6 +559,8 @@ class Console:
         values = {f.name: form.get(f.name, "") for f in ACTION_FIELDS[action]}
         if action == "transfer":
             values["to_agency_id"] = form.get("to_agency_id", ctx.request.args.get("den", ""))
+        if action == "reclassify" and ctx.request.method != "POST":
+            values["kind"] = case.kind  # the form opens on what the case is now
         request_id = form.get("request_id") or secrets.token_urlsafe(16)
         errors: dict[str, str] = {}
         summary: str | None = None
