@@ -161,15 +161,19 @@ class IllegalTransition(PaknError):
         self.message = message
 
 
-class SameAgency(IllegalTransition):
-    """A transfer to the agency that already holds the case: the request is wrong, not the case's state."""
+class WrongRequest(IllegalTransition):
+    """A move the request itself gets wrong, whatever the case's state: answered as invalid input."""
+
+
+class SameAgency(WrongRequest):
+    """A transfer to the agency that already holds the case."""
 
     def __init__(self):
         super().__init__("same_agency", "the case is already at this agency")
 
 
-class SameKind(IllegalTransition):
-    """A reclassification to the kind the case has: the request is wrong, not the case's state."""
+class SameKind(WrongRequest):
+    """A reclassification to the kind the case has."""
 
     def __init__(self):
         super().__init__("same_kind", "the case already has this kind")

@@ -37,10 +37,9 @@ from pakn.cases.case import (
     IllegalTransition,
     OfficialAction,
     RejectionGround,
-    SameAgency,
-    SameKind,
     TextTooLong,
     Transition,
+    WrongRequest,
 )
 from pakn.cases.corrections import CorrectionStore
 from pakn.cases.store import CaseStore
@@ -259,7 +258,7 @@ class Workflow:
             now = self._clock()
             try:
                 transition = decide(case, now)
-            except (SameAgency, SameKind) as exc:
+            except WrongRequest as exc:
                 raise InvalidInput(exc.code, exc.message) from exc
             except IllegalTransition as exc:
                 raise WrongState(exc.code, exc.message) from exc

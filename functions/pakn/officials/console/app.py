@@ -1043,7 +1043,7 @@ class Console:
                 what = t(
                     "history.transfer", agency=self._agency_name(entry.to_agency_id) or entry.to_agency_id
                 )
-            elif entry.action == "reclassify" and entry.from_kind and entry.to_kind:
+            elif entry.action == "reclassify":
                 before, after = t(f"kind.{entry.from_kind}"), t(f"kind.{entry.to_kind}")
                 what = t("history.reclassify", before=before, after=after)
             elif entry.action == "object" and entry.to_agency_id:
