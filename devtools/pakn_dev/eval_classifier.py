@@ -129,6 +129,14 @@ def origin(message: dict) -> str:
     return message["id"][0]
 
 
+def by_origin(messages: list[dict]) -> dict[str, list[dict]]:
+    """The messages of each batch (`origin`), batches in alphabetical order."""
+    batches: dict[str, list[dict]] = {}
+    for message in messages:
+        batches.setdefault(origin(message), []).append(message)
+    return dict(sorted(batches.items()))
+
+
 def _agency_group(agency_id: str | None) -> str:
     """Agencies for the confusion table: departments by id, communes as one group, none as '-'."""
     if agency_id is None:
@@ -212,12 +220,11 @@ def report_origins(messages: list[dict], classifier: Callable[[str], Classificat
     """A split's figures per batch, when it holds several: the test split's `t` rows were written before any
     model existed and have judged every model since, its `q` rows once five had been chosen between on the
     `t` rows (LABELLING.md), so each batch is reported apart as well as together."""
-    origins = sorted({origin(message) for message in messages})
-    if len(origins) < 2:
+    batches = by_origin(messages)
+    if len(batches) < 2:
         return
     out("by batch (LABELLING.md):")
-    for name in origins:
-        chosen = [message for message in messages if origin(message) == name]
+    for name, chosen in batches.items():
         evaluation, routes = evaluate(chosen, classifier), evaluate_routes(chosen, classifier)
         out(
             f"  {name}… {evaluation.total:4d} messages: kind {evaluation.kind_accuracy:6.1%}  "

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from pakn.platform.configuration import DATA_DIR, load_data
 from pakn.routing import classify as classify_module
-from pakn.routing.classify import Classifier
+from pakn.routing.classify import Classification, Classifier
 from pakn.routing.model import Model, load_model
 from pakn.routing.registry import load_registry
 from pakn_dev import training
-from pakn_dev.eval_classifier import Evaluation, evaluate, origin
+from pakn_dev.eval_classifier import Evaluation, by_origin, evaluate
 
 # (name, Evaluation's attribute, whether a higher value is better)
 FIELDS = (
@@ -138,18 +138,18 @@ def retrain(
     """A candidate fitted on `train` and `dev`, and both it and the installed model
     (`training.MODEL_PATH`) evaluated on `test`."""
     content = training.fit(train, dev, log=log)
-    old = classifier_with(load_model(training.MODEL_PATH))
-    new = classifier_with(model_of(content))
-    batches = {
-        name: [message for message in test if origin(message) == name]
-        for name in sorted({origin(message) for message in test})
-    }
+    test = list(test)
+    old = _answers(classifier_with(load_model(training.MODEL_PATH)), test)
+    new = _answers(classifier_with(model_of(content)), test)
     return Retrained(
         content,
-        evaluate(list(test), old.classify),
-        evaluate(list(test), new.classify),
-        {
-            name: (evaluate(chosen, old.classify), evaluate(chosen, new.classify))
-            for name, chosen in batches.items()
-        },
+        evaluate(test, old),
+        evaluate(test, new),
+        {name: (evaluate(chosen, old), evaluate(chosen, new)) for name, chosen in by_origin(test).items()},
     )
+
+
+def _answers(classifier: Classifier, messages: Sequence[dict]) -> Callable[[str], Classification]:
+    """`classifier`'s classification of each message, computed once: the whole split and its batches read
+    the same answers."""
+    return {message["text"]: classifier.classify(message["text"]) for message in messages}.__getitem__
