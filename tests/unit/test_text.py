@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pakn.routing.text import as_written, fold, normalise, tokens, transpositions
+from pakn.routing.text import as_written, fold, holds_as_written, normalise, tokens, transpositions
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
 vietnamese_text = st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " .,!?0123456789😡🙏", max_size=80)
@@ -99,6 +99,29 @@ def test_a_phrase_is_found_as_the_citizen_wrote_it(text, phrase, written):
 @pytest.mark.parametrize(("text", "phrase"), [("chưa nộp, có hẹn", "chua co"), ("khai sinh", ""), ("", "x")])
 def test_a_phrase_not_written_word_for_word_is_not_found(text, phrase):
     assert as_written(text, phrase) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "held"),
+    [
+        ("cán bộ bảo phải chung chi mới xong", "phải chung chi", True),
+        ("can bo bao phai chung chi moi xong", "phải chung chi", True),  # no diacritics: either word
+        ("CÁN BỘ BẢO PHẢI CHUNG CHI", "phải chung chi", True),
+        ("hồ sơ phải chứng chỉ hành nghề mới nộp được", "phải chung chi", False),  # a certificate
+        ("cb với tiền lệ phí như thế", "vòi tiền", False),  # "with", not "extort"
+        ("cb vòi tiền mới làm", "vòi tiền", True),
+        ("cb đòi tiền mới ký", "đòi tiền", True),
+        ("cb đc nhận tiền của dân", "được nhận tiền của dân", True),  # shorthand as tokens() reads it
+    ],
+)
+def test_a_word_written_with_diacritics_is_only_its_own_word(text, phrase, held):
+    assert holds_as_written(text, phrase) is held
+
+
+@given(vietnamese_text, st.integers(0, 20), st.integers(1, 3))
+def test_a_phrase_taken_from_a_text_as_written_is_held_by_it(text, start, size):
+    words = text.split()[start : start + size]
+    assert not words or holds_as_written(text, " ".join(words)) or not tokens(" ".join(words))
 
 
 @given(vietnamese_text, st.integers(0, 20), st.integers(1, 3))

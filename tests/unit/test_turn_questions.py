@@ -402,6 +402,21 @@ def test_out_of_scope_outside_and_allegations_are_not_asked_about():
     assert route(conduct, False, text="cán bộ đòi tiền cà phê").reason == "allegation"
 
 
+@pytest.mark.parametrize(
+    ("text", "allegation"),
+    [
+        ("cán bộ Sở Y tế nói trống không khi tôi hỏi hồ sơ chứng chỉ hành nghề", False),  # a certificate
+        ("can bo so y te noi trong khong khi toi hoi ho so chung chi hanh nghe", False),
+        ("cán bộ phường quát tôi, tháng này mẹ tôi mới được nhận tiền trợ cấp", False),  # an allowance
+        ("cán bộ bảo phải chung chi thì hồ sơ mới chạy", True),
+        ("can bo xa nhan tien cua dan moi ky", True),
+    ],
+)
+def test_an_allegation_is_money_asked_for_not_a_word_that_folds_like_it(text, allegation):
+    conduct = dataclasses.replace(UNSURE_KIND, kind="conduct", kind_confidence=0.9)
+    assert (route(conduct, False, text=text).reason == "allegation") is allegation
+
+
 def test_a_case_stored_before_the_questions_still_loads():
     stored = {
         "outcome": "agency",

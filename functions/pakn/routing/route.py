@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pakn.domain.vocabulary import Kind
 from pakn.platform.configuration import CONFIG_DIR, load_config
 from pakn.routing.classify import Classification
-from pakn.routing.text import normalise
+from pakn.routing.text import holds_as_written, normalise
 
 Outcome = Literal[
     "agency", "triage", "ask_place", "choose_place", "ask_kind", "ask_department", "out_of_scope", "outside"
@@ -43,7 +43,10 @@ class AllegationRules(BaseModel):
 
     def made_in(self, text: str) -> bool:
         words = f" {normalise(text)} "
-        return any(f" {phrase} " in words for phrase in _normalised(self.phrases))
+        return any(
+            f" {folded} " in words and holds_as_written(text, phrase)
+            for phrase, folded in zip(self.phrases, _normalised(self.phrases), strict=True)
+        )
 
 
 @cache

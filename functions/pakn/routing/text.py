@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import NotRequired
@@ -138,18 +139,41 @@ def normalise(text: str) -> str:
 _WRITTEN_WORD = re.compile(r"\w+")
 
 
-def as_written(text: str, phrase: str) -> str | None:
-    """How `text` writes `phrase`, compared as tokens(): "chua co" in "hồ sơ chưa có kết quả" is "chưa có";
-    None when the text does not hold it word for word. Officials read evidence in the citizen's own words."""
+def _written_spans(text: str, phrase: str) -> Iterator[list[re.Match[str]]]:
+    """Each place where `text` (NFC) holds `phrase` compared as tokens(): the words written there."""
     wanted = tokens(phrase)
-    text = unicodedata.normalize("NFC", text)
     written = list(_WRITTEN_WORD.finditer(text))
     flat = [(token, index) for index, word in enumerate(written) for token in tokens(word.group())]
     size = len(wanted)
     for start in range(len(flat) - size + 1) if size else ():
         if tuple(token for token, _ in flat[start : start + size]) == wanted:
-            return text[written[flat[start][1]].start() : written[flat[start + size - 1][1]].end()]
+            yield written[flat[start][1] : flat[start + size - 1][1] + 1]
+
+
+def as_written(text: str, phrase: str) -> str | None:
+    """How `text` writes `phrase`, compared as tokens(): "chua co" in "hồ sơ chưa có kết quả" is "chưa có";
+    None when the text does not hold it word for word. Officials read evidence in the citizen's own words."""
+    text = unicodedata.normalize("NFC", text)
+    for words in _written_spans(text, phrase):
+        return text[words[0].start() : words[-1].end()]
     return None
+
+
+def holds_as_written(text: str, phrase: str) -> bool:
+    """Whether `text` holds `phrase` where every word the citizen wrote with diacritics is the phrase's own
+    word: "phai chung chi" and "phải chung chi" hold "phải chung chi" (a bribe), "phải chứng chỉ" does not (a
+    certificate). Folding makes the two meet; the citizen's diacritics, where there are any, tell them apart.
+    Shorthand ("đc") and spelling variants ("ký"/"kí") are read as tokens() reads them."""
+    own = {word.lower() for word in _WRITTEN_WORD.findall(unicodedata.normalize("NFC", phrase))}
+
+    def agrees(word: str) -> bool:
+        folded = fold(word)
+        return folded == word.lower() or word.lower() in own or tokens(word) != (folded,)
+
+    return any(
+        all(agrees(match.group()) for match in words)
+        for words in _written_spans(unicodedata.normalize("NFC", text), phrase)
+    )
 
 
 def transpositions(word: str) -> set[str]:
