@@ -342,16 +342,57 @@ def test_kind_and_level_scored_together_are_each_head_scored_alone():
         )
 
 
-@pytest.fixture(scope="module")
-def procedure_minded():
-    """The runtime's classifier with the installed model tilted to read every message as a procedure."""
+def _minded(kind: str):
+    """The runtime's classifier with the installed model tilted to read every message as `kind`."""
     from pakn.platform.configuration import DATA_DIR
     from pakn_dev import retraining
 
     content = json.loads((DATA_DIR / "model.json").read_text(encoding="utf-8"))
-    kind = content["heads"]["kind"]
-    kind["bias"] = [50.0 if name == "procedure" else -50.0 for name in kind["classes"]]
+    head = content["heads"]["kind"]
+    head["bias"] = [50.0 if name == kind else -50.0 for name in head["classes"]]
     return retraining.classifier_with(retraining.model_of(content))
+
+
+@pytest.fixture(scope="module")
+def procedure_minded():
+    return _minded("procedure")
+
+
+@pytest.fixture(scope="module")
+def scope_minded():
+    return _minded("out_of_scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Phường lại bắt tôi bổ sung giấy tờ", "procedure"),
+        ("cán bộ xã hách dịch với người già", "conduct"),
+        ("đề nghị bỏ quy định nộp bản sao giấy tờ", "regulation"),
+    ],
+)
+def test_the_words_of_an_item_this_channel_takes_are_asked_about_when_the_model_reads_them_out_of_scope(
+    scope_minded, text, kind
+):
+    from pakn.routing.route import route
+
+    found = scope_minded.classify(text)
+    assert found.kind == "out_of_scope" and found.in_scope is not None and found.in_scope.kind == kind
+    assert route(found, place_asked=False, text=text).outcome == "ask_kind"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Đường trước UBND phường Kim Liên ngập nước cả tuần",  # an out-of-scope word beside the agency
+        "Cảm ơn phường Kim Liên đã trả hồ sơ khai sinh cho con em",  # thanks
+        "chào ad",  # nothing this channel takes
+    ],
+)
+def test_what_says_it_is_not_this_channels_is_still_turned_away_on_the_models_reading(scope_minded, text):
+    from pakn.routing.route import route
+
+    assert route(scope_minded.classify(text), place_asked=False, text=text).outcome == "out_of_scope"
 
 
 @pytest.mark.parametrize(

@@ -406,11 +406,17 @@ class Classifier:
         if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
             kind_p = min(kind_p, _NOTHING_FOUND_CONFIDENCE)
         mixed_tone = {"@tone:praise", "@tone:grievance"} <= extra
-        if mixed_tone:
+        unexplained = _in_scope_words_only(found, extra)
+        if mixed_tone or unexplained:
             kind_p = min(kind_p, _MIXED_TONE)
         alternative = max((name for name in kinds if name != "out_of_scope"), key=kinds.__getitem__)
         in_scope = None
-        if kinds[alternative] >= _CANDIDATE_PROBABILITY or kind_p <= _NOTHING_FOUND_CONFIDENCE or mixed_tone:
+        if (
+            kinds[alternative] >= _CANDIDATE_PROBABILITY
+            or kind_p <= _NOTHING_FOUND_CONFIDENCE
+            or mixed_tone
+            or unexplained
+        ):
             in_scope = self._in_scope(
                 words,
                 alternative,
@@ -640,6 +646,19 @@ def _only_out_of_scope(found: Sequence[_Signal], extra: set[str]) -> bool:
     if any(feature.startswith("@pair:") for feature in extra):
         return False
     return sum(signal.kind_weight for signal in found if signal.kind == "out_of_scope") >= _DECISIVE
+
+
+def _in_scope_words_only(found: Sequence[_Signal], extra: set[str]) -> bool:
+    """The words of a procedure, an official's conduct or a rule, and nothing that says the item is not this
+    channel's (no out-of-scope word, no thanks): read as out of scope all the same, the model has only the
+    n-grams' say ("Phường bắt tôi bổ sung giấy tờ"), and the citizen is asked rather than turned away. 5-fold
+    cross-validation over the 3,025 train and dev messages: in scope turned away 21 -> 15, out of scope asked
+    once instead of turned away 11 (asked 245 -> 262); no decision changes."""
+    if any(signal.kind == "out_of_scope" for signal in found):
+        return False
+    if any(feature.startswith("@tone:praise") or feature == "@tone:positive" for feature in extra):
+        return False
+    return any(signal.kind in ("procedure", "conduct", "regulation") for signal in found)
 
 
 def _addresses_city(words: Sequence[str], named: set[str], route_level: dict[str, str]) -> bool:
