@@ -34,10 +34,11 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "labelle
 # The issue's targets, on held-out messages.
 TARGETS = {"kind_accuracy": 0.95, "level_accuracy": 0.93, "agency_accuracy": 0.97}
 MAX_WRONG_AGENCY_RATE = 0.01
-# What CI enforces on the test split: the figures reached when the split was fixed, less a margin, so a
-# regression fails while the targets above stay the goal (README reports both).
-FLOORS = {"kind_accuracy": 0.94, "level_accuracy": 0.93, "agency_accuracy": 0.93}
-MAX_WRONG_AGENCY_FLOOR = 0.03
+# What CI enforces on the test split: the installed model's figures (97.6 / 97.0 / 96.2 %, 1.6 % wrong on
+# 2026-12-04) less a margin of five to eleven messages, so a regression fails while the targets above stay
+# the goal (README reports both).
+FLOORS = {"kind_accuracy": 0.96, "level_accuracy": 0.95, "agency_accuracy": 0.95}
+MAX_WRONG_AGENCY_FLOOR = 0.025
 KINDS = ("procedure", "conduct", "regulation", "out_of_scope")
 
 
