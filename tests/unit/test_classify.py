@@ -369,6 +369,8 @@ def scope_minded():
         ("Phường lại bắt tôi bổ sung giấy tờ", "procedure"),
         ("cán bộ xã hách dịch với người già", "conduct"),
         ("đề nghị bỏ quy định nộp bản sao giấy tờ", "regulation"),
+        ("Phường bắt tôi nộp lại sổ đỏ", "procedure"),  # a procedure's own words
+        ("ngoài cổng phường Hà Đông có người mời lo giúp sổ đỏ 5 triệu", "conduct"),  # LABELLING.md's conduct
     ],
 )
 def test_the_words_of_an_item_this_channel_takes_are_asked_about_when_the_model_reads_them_out_of_scope(

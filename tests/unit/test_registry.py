@@ -120,6 +120,10 @@ def test_a_split_or_unclear_place_is_ambiguous_never_guessed(text):
         ("đất nhà tôi ở xã Sóc Sơn, hộ khẩu phường Long Biên", "xa-00376"),
         ("I live in Phuong Liet ward but filed at Soc Son commune", "xa-00376"),
         ("Tôi ở phường Cầu Giấy nhưng nộp hồ sơ đăng ký kết hôn ở phường Ba Đình", "xa-00004"),
+        # "tại" alone says filed; "thường trú tại", "sống tại" say where the citizen lives.
+        ("Tôi thường trú tại phường Đống Đa, xin giấy phép xây dựng nhà ở xã Sóc Sơn", "xa-00376"),
+        ("sống tại phường Long Biên, hộ khẩu tại phường Bồ Đề, nộp khai sinh tại xã Sóc Sơn", "xa-00376"),
+        ("nộp hồ sơ tại phường Ba Đình, tôi tạm trú tại phường Cầu Giấy", "xa-00004"),
     ],
 )
 def test_of_two_places_the_one_where_it_was_filed_or_the_land_lies_decides(text, agency_id):

@@ -71,6 +71,12 @@ _FILED_CUES = (
     ("nam", "o"),
 )
 _LIVES_CUES = (
+    # "thường trú tại phường A": the nearest cue must be the whole phrase, not its "tại" (filed at).
+    ("thuong", "tru", "tai"),
+    ("tam", "tru", "tai"),
+    ("cu", "tru", "tai"),
+    ("ho", "khau", "tai"),
+    ("song", "tai"),
     ("song", "o"),
     ("thuong", "tru", "o"),
     ("tam", "tru", "o"),
