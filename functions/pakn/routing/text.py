@@ -160,20 +160,36 @@ def as_written(text: str, phrase: str) -> str | None:
 
 
 def holds_as_written(text: str, phrase: str) -> bool:
-    """Whether `text` holds `phrase` where every word the citizen wrote with diacritics is the phrase's own
-    word: "phai chung chi" and "phải chung chi" hold "phải chung chi" (a bribe), "phải chứng chỉ" does not (a
-    certificate). Folding makes the two meet; the citizen's diacritics, where there are any, tell them apart.
-    Shorthand ("đc") and spelling variants ("ký"/"kí") are read as tokens() reads them."""
-    own = {word.lower() for word in _WRITTEN_WORD.findall(unicodedata.normalize("NFC", phrase))}
+    """Whether `text` holds `phrase` where every word the citizen wrote with diacritics is spelt as the
+    phrase's own word: "phai chung chi" and "phải chung chi" hold "phải chung chi" (a bribe), "phải chứng chỉ"
+    does not (a certificate). Folding makes the two meet; the citizen's diacritics, where there are any, tell
+    them apart. Not told apart: where the tone mark sits ("hoà"/"hòa"), "ký"/"kí", a tone or the stroke of
+    "đ" left out ("nhân tiền", "dòi tiền": hurried typing), and shorthand ("đc"), which tokens() expands."""
+    own = {_spelling(word) for word in _WRITTEN_WORD.findall(unicodedata.normalize("NFC", phrase))}
 
     def agrees(word: str) -> bool:
         folded = fold(word)
-        return folded == word.lower() or word.lower() in own or tokens(word) != (folded,)
+        if folded == word.lower() or tokens(word) != (folded,):
+            return True
+        letters, tone = _spelling(word)
+        return any(letters == own_letters and tone in ("", own_tone) for own_letters, own_tone in own)
 
     return any(
         all(agrees(match.group()) for match in words)
         for words in _written_spans(unicodedata.normalize("NFC", text), phrase)
     )
+
+
+# The five tone marks, as unicodedata decomposes them; the other marks (ă â ê ô ơ ư) make other vowels.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _spelling(word: str) -> tuple[str, str]:
+    """A word's letters with their vowel marks (đ as d, a final "y" as "i") and its tone mark apart."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tone = "".join(mark for mark in decomposed if mark in _TONE_MARKS)
+    letters = unicodedata.normalize("NFC", "".join(mark for mark in decomposed if mark not in _TONE_MARKS))
+    return _FINAL_Y.sub(r"\1i", letters.replace("đ", "d")), tone
 
 
 def transpositions(word: str) -> set[str]:
