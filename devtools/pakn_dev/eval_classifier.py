@@ -35,7 +35,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "labelle
 TARGETS = {"kind_accuracy": 0.95, "level_accuracy": 0.93, "agency_accuracy": 0.97}
 MAX_WRONG_AGENCY_RATE = 0.01
 # What CI enforces on the test split: the installed model's figures (97.6 / 97.0 / 96.2 %, 1.6 % wrong on
-# 2026-12-04) less a margin of five to eleven messages, so a regression fails while the targets above stay
+# 2026-12-04) less a margin of five to thirteen messages, so a regression fails while the targets above stay
 # the goal (README reports both).
 FLOORS = {"kind_accuracy": 0.96, "level_accuracy": 0.95, "agency_accuracy": 0.95}
 MAX_WRONG_AGENCY_FLOOR = 0.025
@@ -63,7 +63,7 @@ class Evaluation:
             if (value := getattr(self, name)) < target
         ]
         if self.wrong_agency_rate > max_wrong:
-            failed.append(f"wrong_agency_rate {self.wrong_agency_rate:.1%} > {max_wrong:.0%}")
+            failed.append(f"wrong_agency_rate {self.wrong_agency_rate:.1%} > {max_wrong:.1%}")
         return failed
 
 

@@ -410,6 +410,10 @@ def test_out_of_scope_outside_and_allegations_are_not_asked_about():
         ("cán bộ phường quát tôi, tháng này mẹ tôi mới được nhận tiền trợ cấp", False),  # an allowance
         ("cán bộ bảo phải chung chi thì hồ sơ mới chạy", True),
         ("can bo xa nhan tien cua dan moi ky", True),
+        ("cán bộ phường Kim Liên nhận tiền mới làm sổ đỏ", True),
+        ("cán bộ phường Kim Liên đòi chung chi mới làm sổ đỏ", True),
+        ("muon nhanh thi chung chi cho can bo", True),
+        ("cán bộ hỏi tôi đã được nhận tiền hỗ trợ chưa rồi quát tôi", False),
     ],
 )
 def test_an_allegation_is_money_asked_for_not_a_word_that_folds_like_it(text, allegation):

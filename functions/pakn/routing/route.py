@@ -39,10 +39,15 @@ class AllegationRules(BaseModel):
 
     note: str = ""
     phrases: tuple[str, ...]
+    # Phrases that hold an allegation's words in another sense ("được nhận tiền" trợ cấp, "chung chi hanh
+    # nghe" unaccented): a phrase found only inside one of them is not an allegation.
+    not_within: tuple[str, ...] = ()
     handled_by: dict[str, str]
 
     def made_in(self, text: str) -> bool:
         words = f" {normalise(text)} "
+        for other in _normalised(self.not_within):
+            words = words.replace(f" {other} ", " | ")
         return any(
             f" {folded} " in words and holds_as_written(text, phrase)
             for phrase, folded in zip(self.phrases, _normalised(self.phrases), strict=True)

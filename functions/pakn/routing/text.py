@@ -164,12 +164,16 @@ def holds_as_written(text: str, phrase: str) -> bool:
     phrase's own word: "phai chung chi" and "phải chung chi" hold "phải chung chi" (a bribe), "phải chứng chỉ"
     does not (a certificate). Folding makes the two meet; the citizen's diacritics, where there are any, tell
     them apart. Not told apart: where the tone mark sits ("hoà"/"hòa"), "ký"/"kí", a tone or the stroke of
-    "đ" left out ("nhân tiền", "dòi tiền": hurried typing), and shorthand ("đc"), which tokens() expands."""
+    "đ" left out ("nhân tiền", "dòi tiền": hurried typing), shorthand ("đc") and stretched words, which
+    tokens() rewrites. Words are compared one by one, each to any of the phrase's, and as `as_written` reads
+    them: a dotted abbreviation ("p.") is its letter here, not the word tokens() expands it to."""
     own = {_spelling(word) for word in _WRITTEN_WORD.findall(unicodedata.normalize("NFC", phrase))}
+
+    shorthand = _shorthand().words
 
     def agrees(word: str) -> bool:
         folded = fold(word)
-        if folded == word.lower() or tokens(word) != (folded,):
+        if folded == word.lower() or folded in shorthand or _STRETCHED_ANYWHERE.search(folded):
             return True
         letters, tone = _spelling(word)
         return any(letters == own_letters and tone in ("", own_tone) for own_letters, own_tone in own)
