@@ -90,6 +90,8 @@ def test_normalised_text_is_plain_lowercase_ascii_words(text):
         ("cb bảo ko đc nộp online", "khong duoc", "ko đc"),  # shorthand, as the citizen typed it
         ("Đăng ký KẾT HÔN ở phường", "ket hon", "KẾT HÔN"),
         (unicodedata.normalize("NFD", "giấy khai sinh"), "khai sinh", "khai sinh"),
+        ("Cb P.Trúc Bạch ko nhận hs", "phuong truc bach", "P.Trúc Bạch"),  # a dotted abbreviation
+        ("lên p. Vĩnh Hưng hỏi", "len phuong vinh hung", "lên p. Vĩnh Hưng"),
     ],
 )
 def test_a_phrase_is_found_as_the_citizen_wrote_it(text, phrase, written):

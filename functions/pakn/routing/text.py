@@ -143,11 +143,23 @@ def _written_spans(text: str, phrase: str) -> Iterator[list[re.Match[str]]]:
     """Each place where `text` (NFC) holds `phrase` compared as tokens(): the words written there."""
     wanted = tokens(phrase)
     written = list(_WRITTEN_WORD.finditer(text))
-    flat = [(token, index) for index, word in enumerate(written) for token in tokens(word.group())]
+    flat = [(token, index) for index, word in enumerate(written) for token in _word_tokens(text, word)]
     size = len(wanted)
     for start in range(len(flat) - size + 1) if size else ():
         if tuple(token for token, _ in flat[start : start + size]) == wanted:
             yield written[flat[start][1] : flat[start + size - 1][1] + 1]
+
+
+def _word_tokens(text: str, word: re.Match[str]) -> tuple[str, ...]:
+    """tokens() of one written word, a dotted abbreviation ("p." before a name) expanded as tokens() does."""
+    dotted = _shorthand().dotted
+    folded = fold(word.group())
+    if folded in dotted and _DOT_BEFORE_A_WORD.match(text, word.end()):
+        return tokens(dotted[folded])
+    return tokens(word.group())
+
+
+_DOT_BEFORE_A_WORD = re.compile(r"\.\s*[^\W\d_]")
 
 
 def as_written(text: str, phrase: str) -> str | None:
@@ -165,8 +177,7 @@ def holds_as_written(text: str, phrase: str) -> bool:
     does not (a certificate). Folding makes the two meet; the citizen's diacritics, where there are any, tell
     them apart. Not told apart: where the tone mark sits ("hoà"/"hòa"), "ký"/"kí", a tone or the stroke of
     "đ" left out ("nhân tiền", "dòi tiền": hurried typing), shorthand ("đc") and stretched words, which
-    tokens() rewrites. Words are compared one by one, each to any of the phrase's, and as `as_written` reads
-    them: a dotted abbreviation ("p.") is its letter here, not the word tokens() expands it to."""
+    tokens() rewrites. Words are compared one by one, each to any of the phrase's."""
     own = {_spelling(word) for word in _WRITTEN_WORD.findall(unicodedata.normalize("NFC", phrase))}
 
     shorthand = _shorthand().words
