@@ -48,7 +48,7 @@ from pakn.citizens.store import CitizenStore
 from pakn.deadlines import clock as deadlines
 from pakn.delivery.outbox import Delivery, OutboundRequest, file_message, queue, texts
 from pakn.domain.errors import InvalidInput
-from pakn.domain.vocabulary import Kind, OfficialFile
+from pakn.domain.vocabulary import KINDS, OfficialFile
 from pakn.platform.log import get_logger
 from pakn.platform.unit_of_work import UnitOfWork, in_transaction
 from pakn.routing.registry import load_registry
@@ -178,8 +178,8 @@ class Workflow:
     def reclassify(self, actor: Actor, case_id: str, request_id: str, kind: str) -> ActionResult:
         """What the case is about, as the official reads it: one of the in-scope kinds (an item that is not
         this channel's is rejected instead, `reject` with `not_pakn`)."""
-        if kind not in get_args(Kind):
-            raise InvalidInput("unknown_kind", f"the kinds are {', '.join(get_args(Kind))}")
+        if kind not in KINDS:
+            raise InvalidInput("unknown_kind", f"the kinds are {', '.join(KINDS)}")
         return self._act(
             actor,
             case_id,

@@ -5,13 +5,14 @@ sends with it. Nothing here knows Zalo's wire format or Firestore; the intake tr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # Decree 20/2008's kinds of phản ánh, kiến nghị: a difficulty with an administrative procedure, an
 # official's conduct (hành vi, thái độ), or a proposal about a rule (quy định hành chính).
 Kind = Literal["procedure", "conduct", "regulation"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # What the classifier may say besides: the message is not PAKN at all.
 ClassifiedKind = Literal[Kind, "out_of_scope"]
 # Who is competent: a commune or ward (cấp xã), a department (sở), the city (thành phố), or a body

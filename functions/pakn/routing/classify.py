@@ -23,12 +23,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
-from typing import Literal, NotRequired, get_args
+from typing import Literal, NotRequired
 
 from pydantic import with_config
 from typing_extensions import TypedDict  # pydantic needs this one, not typing's, before Python 3.12
 
-from pakn.domain.vocabulary import ClassifiedKind, Kind, Level
+from pakn.domain.vocabulary import KINDS, ClassifiedKind, Level
 from pakn.platform.configuration import DATA_DIR, DATA_SCHEMA, load_data
 from pakn.routing.model import Found, Model, features, load_model
 from pakn.routing.registry import PlaceResolution, Registry, load_registry
@@ -648,9 +648,6 @@ def _only_out_of_scope(found: Sequence[_Signal], extra: set[str]) -> bool:
     return sum(signal.kind_weight for signal in found if signal.kind == "out_of_scope") >= _DECISIVE
 
 
-_IN_SCOPE_KINDS: tuple[str, ...] = get_args(Kind)
-
-
 def _in_scope_words_only(found: Sequence[_Signal], extra: set[str]) -> bool:
     """The words of a procedure (its generic words or a procedure's own), an official's conduct or a rule,
     and nothing that says the item is not this channel's (no out-of-scope word, no praise or word of good
@@ -663,7 +660,7 @@ def _in_scope_words_only(found: Sequence[_Signal], extra: set[str]) -> bool:
         return False
     if not extra.isdisjoint(("@tone:praise", "@tone:positive")):
         return False
-    return any(signal.kind in _IN_SCOPE_KINDS or signal.route_weight > 0 for signal in found)
+    return any(signal.kind in KINDS or signal.route_weight > 0 for signal in found)
 
 
 def _addresses_city(words: Sequence[str], named: set[str], route_level: dict[str, str]) -> bool:

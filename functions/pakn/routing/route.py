@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pakn.domain.vocabulary import Kind
+from pakn.domain.vocabulary import KINDS
 from pakn.platform.configuration import CONFIG_DIR, load_config
 from pakn.routing.classify import Classification
 from pakn.routing.text import holds_as_written, normalise
@@ -28,8 +28,7 @@ ASKING: frozenset[Outcome] = frozenset({"ask_place", "choose_place", "ask_kind",
 # What the kind question offers, in this order: the kinds this channel takes, and "something else" for an
 # item read as one of them that is none (a thank-you, an exam result): the citizen says so, and it is not
 # filed with an agency that would have to answer it.
-KINDS_IN_SCOPE: tuple[str, ...] = get_args(Kind)
-KIND_CHOICES: tuple[str, ...] = (*KINDS_IN_SCOPE, "out_of_scope")
+KIND_CHOICES: tuple[str, ...] = (*KINDS, "out_of_scope")
 
 
 class AllegationRules(BaseModel):

@@ -50,7 +50,7 @@ from pakn.deadlines.workdays import VIETNAM_TZ, local_date
 from pakn.delivery.history import deliveries_of_case
 from pakn.delivery.outbox import TEXT_LIMIT
 from pakn.domain.errors import InvalidInput, TransientFailure
-from pakn.domain.vocabulary import Kind, Media, OfficialFile
+from pakn.domain.vocabulary import KINDS, Media, OfficialFile
 from pakn.officials import accounts
 from pakn.officials.accounts import AGENCY_ROLES, AccountError
 from pakn.officials.console import access
@@ -104,7 +104,6 @@ INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 # A stored file is the citizen's, not ours: even opened directly it may run nothing in the console's origin.
 ATTACHMENT_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 STATUSES = ("open", "answered", "closed")
-KINDS: tuple[Kind, ...] = get_args(Kind)
 GROUNDS: tuple[RejectionGround, ...] = get_args(RejectionGround)
 STATS_WEEKS = 8
 STATS_READ_LIMIT = 5000
