@@ -342,14 +342,15 @@ def test_kind_and_level_scored_together_are_each_head_scored_alone():
         )
 
 
-def _minded(kind: str):
-    """The runtime's classifier with the installed model tilted to read every message as `kind`."""
+def _minded(*kinds: str):
+    """The runtime's classifier with the installed model tilted to read every message as one of `kinds`,
+    each as likely."""
     from pakn.platform.configuration import DATA_DIR
     from pakn_dev import retraining
 
     content = json.loads((DATA_DIR / "model.json").read_text(encoding="utf-8"))
     head = content["heads"]["kind"]
-    head["bias"] = [50.0 if name == kind else -50.0 for name in head["classes"]]
+    head["bias"] = [50.0 if name in kinds else -50.0 for name in head["classes"]]
     return retraining.classifier_with(retraining.model_of(content))
 
 
@@ -361,6 +362,25 @@ def procedure_minded():
 @pytest.fixture(scope="module")
 def scope_minded():
     return _minded("out_of_scope")
+
+
+def test_doubt_between_a_procedure_and_its_officials_conduct_is_no_doubt_about_the_agency():
+    from pakn.routing.route import route, routing_rules
+
+    torn = _minded("procedure", "conduct")
+    text = "Cán bộ một cửa phường Ba Đình hẹn trả giấy khai sinh mà đến nay vẫn chưa có, hỏi thì bảo chờ tiếp"
+    found = torn.classify(text)
+    assert found.agency_id == "xa-00004" and found.kind_confidence < 0.75  # either kind, near as likely
+    assert found.confidence == round(found.level_confidence * found.agency_confidence, 2)
+    # Sure of the agency although not of the kind: filed there, not sent to the desk.
+    strict = routing_rules().model_copy(update={"min_confidence": 0.8})
+    assert route(found, place_asked=False, rules=strict, text=text).outcome == "agency"
+
+
+def test_doubt_between_a_procedure_and_a_proposal_still_counts():
+    torn = _minded("procedure", "regulation")
+    found = torn.classify("Cán bộ một cửa phường Ba Đình hẹn trả giấy khai sinh mà đến nay vẫn chưa có")
+    assert found.confidence <= round(found.kind_confidence * found.level_confidence, 2)
 
 
 @pytest.mark.parametrize(

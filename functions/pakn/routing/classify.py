@@ -12,7 +12,8 @@ aliases (`agencies.json`), procedures and who handles them (`procedures.json`), 
 `signals.json` -- which stay data. Which commune: the place the text names, resolved by the registry.
 Unknown beats wrong: when the text does not determine an agency, or the department model is not sure
 enough (a threshold fitted on the dev split), `agency_id` is None and the People's Committee Office
-triages the item by hand. Every decision has a calibrated probability; `confidence` is their product.
+triages the item by hand. Every decision has a calibrated probability; `confidence` is their product, a
+procedure's and its official's conduct counted together (they go to the same agency).
 """
 
 from __future__ import annotations
@@ -399,8 +400,12 @@ class Classifier:
         evidence = self._evidence(message, kind, found, context.turned_down)
         opens_with_thanks = "@tone:praise:opening" in extra
         if kind != "out_of_scope":
+            # A procedure and its official's conduct go to the same agency: doubt between the two is no doubt
+            # about where the case goes.
+            same_agency = _SAME_AGENCY_KINDS if kind in _SAME_AGENCY_KINDS else (kind,)
+            route_p = sum(kinds[name] for name in same_agency)
             read = self._in_scope(
-                words, kind, kind_p, kind_candidates, evidence, found, context, message, levels
+                words, kind, kind_p, kind_candidates, evidence, found, context, message, levels, route_p
             )
             return replace(read, opens_with_thanks=True) if opens_with_thanks else read
         if not extra and len(words) <= _FEW_WORDS:  # nothing the data knows, a few words: no conviction
@@ -453,9 +458,10 @@ class Classifier:
         context: _Context,
         message: Found,
         levels: dict[str, float],
+        route_p: float | None = None,
     ) -> Classification:
         """The level and agency of a message of `kind`, one this channel takes (`levels`: the level head's
-        probabilities)."""
+        probabilities; `route_p`: how likely the kinds that go where `kind` goes, `kind_p` by default)."""
         place = context.place
         level: Level = max(levels, key=levels.__getitem__)  # type: ignore[assignment]
         level_p = levels[level]
@@ -494,7 +500,7 @@ class Classifier:
             level=level,
             agency_id=agency_id,
             agency_name=self._registry.get(agency_id).name if agency_id else None,
-            confidence=round(kind_p * level_p * agency_p, 2),
+            confidence=round((kind_p if route_p is None else route_p) * level_p * agency_p, 2),
             evidence=_unique(item for item in evidence if item not in elsewhere),
             place_ambiguous=place.ambiguous and level == "commune",
             place_candidates=place.candidates if level == "commune" else (),
@@ -646,6 +652,13 @@ def _only_out_of_scope(found: Sequence[_Signal], extra: set[str]) -> bool:
     if any(feature.startswith("@pair:") for feature in extra):
         return False
     return sum(signal.kind_weight for signal in found if signal.kind == "out_of_scope") >= _DECISIVE
+
+
+# Kinds whose level and agency are the same for one message (a procedure, or how its official behaved);
+# the overall confidence counts their probabilities together. 5-fold cross-validation over the 3,745 train
+# and dev messages at min_confidence 0.65: 2,309 -> 2,324 filed with the right agency, 654 -> 638 to the
+# desk, 53 -> 54 with a wrong one (past 0.65 the desk took about nine right ones per wrong one avoided).
+_SAME_AGENCY_KINDS = ("procedure", "conduct")
 
 
 def _in_scope_words_only(found: Sequence[_Signal], extra: set[str]) -> bool:
