@@ -74,10 +74,12 @@ _LEVEL_ONLY, _UNDETERMINED = 0.6, 0.4
 # How often the data's exact matches give the right department, where the level is department (measured on
 # the train and dev splits when the model was introduced: 157 of 157 named, 175 of 181 by procedure).
 _NAMED_DEPARTMENT, _DEPARTMENT_BY_PROCEDURE = 0.99, 0.96
-# A procedure decides the department only with a strong keyword's weight (procedures.json `keywords`: 2; two
-# weak ones add up to it): one weak keyword is a hint -- "công ty", "doanh nghiệp", "hợp tác xã" are named by
-# a tax return or a crop-area code as often as by an enterprise registration -- left to the model.
+# A procedure decides the department only with a strong keyword's weight (procedures.json `keywords`: 2); weak
+# ones are hints, together worth at most one -- "công ty", "doanh nghiệp", "hợp tác xã" are named by a tax
+# return, a crop-area code or a company's letterhead as often as by an enterprise registration -- left to
+# the model when no strong keyword leads.
 _DECISIVE = 2.0
+_HINTS_AT_MOST = 1.0
 # Thanks that open a message are its point ("Xin gửi lời cảm ơn chị cán bộ tư pháp xã..."); at its end they
 # are politeness ("... mong được giải quyết, em cảm ơn"). The opening: its first third, or first few words.
 _OPENING_WORDS = 6
@@ -402,7 +404,7 @@ class Classifier:
         if kind != "out_of_scope":
             # A procedure and its official's conduct go to the same agency: doubt between the two is no doubt
             # about where the case goes.
-            same_agency = _SAME_AGENCY_KINDS if kind in _SAME_AGENCY_KINDS else (kind,)
+            same_agency = SAME_AGENCY_KINDS if kind in SAME_AGENCY_KINDS else (kind,)
             route_p = sum(kinds[name] for name in same_agency)
             read = self._in_scope(
                 words, kind, kind_p, kind_candidates, evidence, found, context, message, levels, route_p
@@ -474,6 +476,10 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
+        if kind in _ABOUT_AN_AGENCY and not place.agency_id:
+            alone = named - context.turned_down
+            if len(alone) == 1 and self._route_level[next(iter(alone))] == "department":
+                level, level_p = "department", max(levels["department"], _NAMED_ALONE)
         if level == "department" and context.several_departments:
             # "Sở A bảo sang Sở B, Sở B lại bảo về Sở A": a file bounced between departments is the city's
             # (LABELLING.md); in train and dev, 33 of the 35 messages naming two departments are.
@@ -549,14 +555,19 @@ class Classifier:
         that turned the matter down as not its own is none of these."""
         named: set[str] = set()
         procedures: dict[str, float] = defaultdict(float)
+        hints: dict[str, float] = defaultdict(float)
         for signal in found:
             if signal.route in turned_down:
                 continue
             if signal.route and self._route_level[signal.route] == "department":
                 if signal.route_weight < 0:
                     named.add(signal.route)
-                else:
+                elif signal.route_weight >= _DECISIVE:
                     procedures[signal.route] += signal.route_weight
+                else:
+                    hints[signal.route] += signal.route_weight
+        for department, weight in hints.items():
+            procedures[department] += min(weight, _HINTS_AT_MOST)
         if len(named) == 1:
             return named.pop(), _NAMED_DEPARTMENT, ()
         ranked = sorted(procedures.values(), reverse=True)
@@ -616,7 +627,8 @@ class Classifier:
     ) -> frozenset[str]:
         """The agencies that, the text says, turned the matter down as not theirs ("hỏi Sở Y tế về giấy
         phép thì họ bảo không phải của họ"): each denial is the last agency named before it, if within
-        the window. What is applied for then decides."""
+        the window. What is applied for then decides; a denial of the one procedure the text names that is a
+        department's, by that department, does not count: the procedure is that department's all the same."""
         table, window = self._turned_down, self._turned_down_window
         if present.isdisjoint(table):  # no denial's first word: most messages
             return frozenset()
@@ -633,6 +645,14 @@ class Classifier:
                 before = [routes for end, routes in named if end <= start < end + window]
                 if before:
                     denied.update(before[-1])
+        departments_applied_to = {
+            signal.route
+            for _, found in matched
+            for signal in found
+            if signal.route_weight > 0 and self._route_level[signal.route] == "department"
+        }
+        if len(departments_applied_to) == 1:
+            denied -= departments_applied_to
         return frozenset(denied)
 
 
@@ -642,6 +662,8 @@ _ADDRESSING_WORDS = frozenset(
 )
 _CITY_NAMES = (("thanh", "pho"), ("ha", "noi"))
 _ADDRESSED = 0.9
+_NAMED_ALONE = 0.9
+_ABOUT_AN_AGENCY = frozenset({"conduct", "regulation"})
 _BOUNCED = 0.9
 
 
@@ -658,7 +680,7 @@ def _only_out_of_scope(found: Sequence[_Signal], extra: set[str]) -> bool:
 # the overall confidence counts their probabilities together. 5-fold cross-validation over the 3,745 train
 # and dev messages at min_confidence 0.65: 2,309 -> 2,324 filed with the right agency, 654 -> 638 to the
 # desk, 53 -> 54 with a wrong one (past 0.65 the desk took about nine right ones per wrong one avoided).
-_SAME_AGENCY_KINDS = ("procedure", "conduct")
+SAME_AGENCY_KINDS = ("procedure", "conduct")
 
 
 def _in_scope_words_only(found: Sequence[_Signal], extra: set[str]) -> bool:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import KINDS
 from pakn.platform.configuration import CONFIG_DIR, load_config
-from pakn.routing.classify import Classification
+from pakn.routing.classify import SAME_AGENCY_KINDS, Classification
 from pakn.routing.text import holds_as_written, normalise
 
 Outcome = Literal[
@@ -39,16 +39,22 @@ class AllegationRules(BaseModel):
     note: str = ""
     phrases: tuple[str, ...]
     # Phrases that hold an allegation's words in another sense ("được nhận tiền" trợ cấp, "chung chi hanh
-    # nghe" unaccented): a phrase found only inside one of them is not an allegation.
+    # nghe" unaccented): an allegation's phrase that one of them holds, where the text has it, is read in
+    # that sense throughout the message.
     not_within: tuple[str, ...] = ()
     handled_by: dict[str, str]
 
     def made_in(self, text: str) -> bool:
         words = f" {normalise(text)} "
-        for other in _normalised(self.not_within):
+        other_senses = [other for other in _normalised(self.not_within) if f" {other} " in words]
+        for other in other_senses:
             words = words.replace(f" {other} ", " | ")
+        # One sense per message: once "chung chi hanh nghe" (a certificate) is written, a bare "chung chi"
+        # further on ("... mà chưa thấy chung chi") is that certificate too, not a bribe.
         return any(
-            f" {folded} " in words and holds_as_written(text, phrase)
+            f" {folded} " in words
+            and holds_as_written(text, phrase)
+            and not any(f" {folded} " in f" {other} " for other in other_senses)
             for phrase, folded in zip(self.phrases, _normalised(self.phrases), strict=True)
         )
 
@@ -121,7 +127,7 @@ def route(
     if (
         allegations
         and text
-        and classification.kind == "conduct"
+        and classification.kind in SAME_AGENCY_KINDS
         and classification.level in allegations.handled_by
         and allegations.made_in(text)
     ):
