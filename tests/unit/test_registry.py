@@ -124,6 +124,8 @@ def test_a_split_or_unclear_place_is_ambiguous_never_guessed(text):
         ("Tôi thường trú tại phường Đống Đa, xin giấy phép xây dựng nhà ở xã Sóc Sơn", "xa-00376"),
         ("sống tại phường Long Biên, hộ khẩu tại phường Bồ Đề, nộp khai sinh tại xã Sóc Sơn", "xa-00376"),
         ("nộp hồ sơ tại phường Ba Đình, tôi tạm trú tại phường Cầu Giấy", "xa-00004"),
+        # The cue seven words before the name.
+        ("phường Long Biên bảo không biết, nộp đăng ký khai sinh cho con ở xã Sóc Sơn hôm qua", "xa-00376"),
     ],
 )
 def test_of_two_places_the_one_where_it_was_filed_or_the_land_lies_decides(text, agency_id):
