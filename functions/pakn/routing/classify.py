@@ -476,9 +476,17 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
-        if kind in _ABOUT_AN_AGENCY and not place.agency_id:
+        if kind in _ABOUT_AN_AGENCY and level == "city" and not place.agency_id:
+            # An official's conduct or a proposal that names one department and nothing else -- no place, no
+            # other agency, no other agency's procedure -- is that department's (LABELLING.md), though the
+            # level head, used to unplaced conduct being the city's, said city: train and dev, 232 of 232.
             alone = named - context.turned_down
-            if len(alone) == 1 and self._route_level[next(iter(alone))] == "department":
+            department = next(iter(alone)) if len(alone) == 1 else None
+            if (
+                department is not None
+                and self._route_level[department] == "department"
+                and all(signal.route in (None, department) for signal in found if signal.route_weight > 0)
+            ):
                 level, level_p = "department", max(levels["department"], _NAMED_ALONE)
         if level == "department" and context.several_departments:
             # "Sở A bảo sang Sở B, Sở B lại bảo về Sở A": a file bounced between departments is the city's
