@@ -436,6 +436,13 @@ def test_money_asked_told_as_a_procedures_delay_is_still_an_allegation_filed_as_
     assert (case.kind, case.routing.reason) == ("conduct", "allegation")
 
 
+def test_a_procedure_the_model_is_sure_of_is_not_an_allegation_for_money_not_yet_received():
+    # "chưa nhận tiền": an allowance not yet paid, not money taken by an official.
+    sure = dataclasses.replace(SURE_KIND, kind_candidates=("procedure",))
+    text = "mẹ tôi làm hồ sơ trợ cấp ở phường Ba Đình từ tháng 3 mà đến giờ chưa nhận tiền"
+    assert route(sure, False, text=text).reason == "classified"
+
+
 def test_a_case_stored_before_the_questions_still_loads():
     stored = {
         "outcome": "agency",

@@ -404,7 +404,7 @@ class Classifier:
         if kind != "out_of_scope":
             # A procedure and its official's conduct go to the same agency: doubt between the two is no doubt
             # about where the case goes.
-            same_agency = SAME_AGENCY_KINDS if kind in SAME_AGENCY_KINDS else (kind,)
+            same_agency = _SAME_AGENCY_KINDS if kind in _SAME_AGENCY_KINDS else (kind,)
             route_p = sum(kinds[name] for name in same_agency)
             read = self._in_scope(
                 words, kind, kind_p, kind_candidates, evidence, found, context, message, levels, route_p
@@ -688,7 +688,7 @@ def _only_out_of_scope(found: Sequence[_Signal], extra: set[str]) -> bool:
 # the overall confidence counts their probabilities together. 5-fold cross-validation over the 3,745 train
 # and dev messages at min_confidence 0.65: 2,309 -> 2,324 filed with the right agency, 654 -> 638 to the
 # desk, 53 -> 54 with a wrong one (past 0.65 the desk took about nine right ones per wrong one avoided).
-SAME_AGENCY_KINDS = ("procedure", "conduct")
+_SAME_AGENCY_KINDS = ("procedure", "conduct")
 
 
 def _in_scope_words_only(found: Sequence[_Signal], extra: set[str]) -> bool:

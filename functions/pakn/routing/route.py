@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pakn.domain.vocabulary import KINDS
 from pakn.platform.configuration import CONFIG_DIR, load_config
-from pakn.routing.classify import SAME_AGENCY_KINDS, Classification
+from pakn.routing.classify import Classification
 from pakn.routing.text import holds_as_written, normalise
 
 Outcome = Literal[
@@ -124,10 +124,15 @@ def route(
     if classification.level == "outside":
         return Route("outside", rules.triage_agency_id, f"outside:{classification.outside_body or 'unknown'}")
     allegations = rules.allegations
+    # Money asked by an official is conduct (LABELLING.md: conduct beats procedure), also where the model was
+    # torn between the two; a message it is sure is a procedure's may say "chưa nhận tiền" of an allowance.
+    about_an_official = classification.kind == "conduct" or (
+        unsure and classification.kind == "procedure" and "conduct" in classification.kind_candidates
+    )
     if (
         allegations
         and text
-        and classification.kind in SAME_AGENCY_KINDS
+        and about_an_official
         and classification.level in allegations.handled_by
         and allegations.made_in(text)
     ):
