@@ -414,8 +414,6 @@ def test_out_of_scope_outside_and_allegations_are_not_asked_about():
         ("cán bộ phường Kim Liên đòi chung chi mới làm sổ đỏ", True),
         ("muon nhanh thi chung chi cho can bo", True),
         ("cán bộ hỏi tôi đã được nhận tiền hỗ trợ chưa rồi quát tôi", False),
-        # One sense per message: the certificate named once, a bare "chung chi" after it is that certificate.
-        ("xin chung chi hanh nghe giam sat qua mang, sat hach dat roi ma chua thay chung chi", False),
     ],
 )
 def test_an_allegation_is_money_asked_for_not_a_word_that_folds_like_it(text, allegation):
@@ -423,22 +421,22 @@ def test_an_allegation_is_money_asked_for_not_a_word_that_folds_like_it(text, al
     assert (route(conduct, False, text=text).reason == "allegation") is allegation
 
 
-def test_money_asked_told_as_a_procedures_delay_is_still_an_allegation_filed_as_conduct():
-    # "Cán bộ đòi tiền cà phê mới giải quyết hồ sơ": conduct beats procedure (LABELLING.md), and the kind is
-    # not asked about: the phrase already says where it goes.
-    procedure = dataclasses.replace(UNSURE_KIND, kind="procedure", kind_confidence=0.52)
-    assert route(procedure, False, text="cán bộ đòi tiền cà phê mới giải quyết hồ sơ").reason == "allegation"
-    citizen = citizen_classified_as(procedure)
+def test_money_asked_read_torn_between_procedure_and_conduct_is_asked_and_conduct_goes_to_the_inspectorate():
+    # "Cán bộ đòi tiền cà phê mới giải quyết hồ sơ" read 52 % procedure: the words alone do not decide it
+    # ("chưa nhận tiền" of an allowance folds alike); the citizen's answer does.
+    torn = dataclasses.replace(UNSURE_KIND, kind_confidence=0.52)
+    assert route(torn, False, text="cán bộ đòi tiền cà phê mới giải quyết hồ sơ").outcome == "ask_kind"
+    citizen = citizen_classified_as(torn)
     citizen.says("cán bộ đòi tiền cà phê mới giải quyết hồ sơ")
     citizen.says("xong")
-    citizen.says("1")
-    [case] = citizen.last.filed
-    assert (case.kind, case.routing.reason) == ("conduct", "allegation")
+    assert is_summary(citizen.says("2"))
+    case = filed(citizen)
+    assert (case.kind, case.agency_id, case.routing.reason) == ("conduct", "thanh-tra-tp", "allegation")
 
 
 def test_a_procedure_the_model_is_sure_of_is_not_an_allegation_for_money_not_yet_received():
     # "chưa nhận tiền": an allowance not yet paid, not money taken by an official.
-    sure = dataclasses.replace(SURE_KIND, kind_candidates=("procedure",))
+    sure = SURE_KIND  # conduct is among its candidates: being sure is what keeps it a procedure
     text = "mẹ tôi làm hồ sơ trợ cấp ở phường Ba Đình từ tháng 3 mà đến giờ chưa nhận tiền"
     assert route(sure, False, text=text).reason == "classified"
 

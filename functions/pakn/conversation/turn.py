@@ -759,9 +759,7 @@ class Turn:
             return
         now = self.event.occurred_at
         level = classification.level or "city"
-        # Money asked by an official is that official's conduct, whatever procedure the message tells of
-        # (LABELLING.md: conduct beats procedure).
-        kind = "conduct" if decision.reason == "allegation" else classification.kind
+        kind = classification.kind
         agency = self.dependencies.registry.get(decision.agency_id)
         case = Case.file(
             case_id=document_id(f"case:{self.event.event_id}"),

@@ -249,6 +249,7 @@ class Classifier:
         turned_down = signals["turned_down"]
         self._turned_down_window = turned_down["window"]
         self._turned_down = _by_first_word(turned_down["phrases"])
+        self._moved_away = frozenset(tokens(phrase) for phrase in turned_down.get("moved_away", ()))
         # Folded, a tone's word may be a word of a name or a term ("bắt" of Bát Tràng and of "bất động sản",
         # "sao" of "bản sao", "chưa" of "khám chữa bệnh"): not a tone there.
         names = registry.place_names() | {
@@ -476,15 +477,20 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
-        if kind in _ABOUT_AN_AGENCY and level == "city" and not place.agency_id:
+        if kind in _ABOUT_AN_AGENCY and level == "city" and not (place.agency_id or place.ambiguous):
             # An official's conduct or a proposal that names one department and nothing else -- no place, no
-            # other agency, no other agency's procedure -- is that department's (LABELLING.md), though the
-            # level head, used to unplaced conduct being the city's, said city: train and dev, 232 of 232.
+            # ward, commune or district, no other agency or its procedure -- is that department's
+            # (LABELLING.md), though the level head, used to unplaced conduct being the city's, said city:
+            # train and dev, 232 of 232. A ward's chairman who "says only Sở Xây dựng may" is the ward's.
             alone = named - context.turned_down
             department = next(iter(alone)) if len(alone) == 1 else None
             if (
                 department is not None
                 and self._route_level[department] == "department"
+                and _LOWER_UNIT_WORDS.isdisjoint(words)
+                and not (
+                    kind == "regulation" and _holds(words, _ONE_STOP_DESK)
+                )  # the desks' rules: the city's
                 and all(signal.route in (None, department) for signal in found if signal.route_weight > 0)
             ):
                 level, level_p = "department", max(levels["department"], _NAMED_ALONE)
@@ -648,19 +654,27 @@ class Classifier:
         if not named:
             return frozenset()
         denied: set[str] = set()
+        moved: set[str] = set()  # denied as "no longer ours": the registry may be the one out of date
         for start, word in enumerate(words):
-            if any(tuple(words[start : start + len(phrase)]) == phrase for phrase in table.get(word, ())):
+            for phrase in table.get(word, ()):
+                if tuple(words[start : start + len(phrase)]) != phrase:
+                    continue
                 before = [routes for end, routes in named if end <= start < end + window]
                 if before:
                     denied.update(before[-1])
-        departments_applied_to = {
+                    if phrase in self._moved_away:
+                        moved.update(before[-1])
+                break
+        if not denied:
+            return frozenset()
+        applied_to = {
             signal.route
             for _, found in matched
             for signal in found
-            if signal.route_weight > 0 and self._route_level[signal.route] == "department"
+            if signal.route_weight >= _DECISIVE and self._route_level[signal.route] == "department"
         }
-        if len(departments_applied_to) == 1:
-            denied -= departments_applied_to
+        if len(applied_to) == 1:
+            denied -= applied_to - moved
         return frozenset(denied)
 
 
@@ -671,6 +685,16 @@ _ADDRESSING_WORDS = frozenset(
 _CITY_NAMES = (("thanh", "pho"), ("ha", "noi"))
 _ADDRESSED = 0.9
 _NAMED_ALONE = 0.9
+# Words that name a commune, a ward, a former district or town (after text.tokens(): "P." is "phuong").
+_LOWER_UNIT_WORDS = frozenset({"phuong", "xa", "quan", "huyen", "thi", "ward", "commune", "district"})
+_ONE_STOP_DESK = ("mot", "cua")
+
+
+def _holds(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(words[start : start + size]) == phrase for start in range(len(words) - size + 1))
+
+
 _ABOUT_AN_AGENCY = frozenset({"conduct", "regulation"})
 _BOUNCED = 0.9
 
@@ -773,6 +797,7 @@ class _TurnedDownEntry(TypedDict):
     note: NotRequired[str]
     window: int
     phrases: list[str]
+    moved_away: NotRequired[list[str]]  # those of `phrases` that say the matter is no longer the agency's
 
 
 @with_config(DATA_SCHEMA)

@@ -39,22 +39,16 @@ class AllegationRules(BaseModel):
     note: str = ""
     phrases: tuple[str, ...]
     # Phrases that hold an allegation's words in another sense ("được nhận tiền" trợ cấp, "chung chi hanh
-    # nghe" unaccented): an allegation's phrase that one of them holds, where the text has it, is read in
-    # that sense throughout the message.
+    # nghe" unaccented): a phrase found only inside one of them is not an allegation.
     not_within: tuple[str, ...] = ()
     handled_by: dict[str, str]
 
     def made_in(self, text: str) -> bool:
         words = f" {normalise(text)} "
-        other_senses = [other for other in _normalised(self.not_within) if f" {other} " in words]
-        for other in other_senses:
+        for other in _normalised(self.not_within):
             words = words.replace(f" {other} ", " | ")
-        # One sense per message: once "chung chi hanh nghe" (a certificate) is written, a bare "chung chi"
-        # further on ("... mà chưa thấy chung chi") is that certificate too, not a bribe.
         return any(
-            f" {folded} " in words
-            and holds_as_written(text, phrase)
-            and not any(f" {folded} " in f" {other} " for other in other_senses)
+            f" {folded} " in words and holds_as_written(text, phrase)
             for phrase, folded in zip(self.phrases, _normalised(self.phrases), strict=True)
         )
 
@@ -124,15 +118,10 @@ def route(
     if classification.level == "outside":
         return Route("outside", rules.triage_agency_id, f"outside:{classification.outside_body or 'unknown'}")
     allegations = rules.allegations
-    # Money asked by an official is conduct (LABELLING.md: conduct beats procedure), also where the model was
-    # torn between the two; a message it is sure is a procedure's may say "chưa nhận tiền" of an allowance.
-    about_an_official = classification.kind == "conduct" or (
-        unsure and classification.kind == "procedure" and "conduct" in classification.kind_candidates
-    )
     if (
         allegations
         and text
-        and about_an_official
+        and classification.kind == "conduct"
         and classification.level in allegations.handled_by
         and allegations.made_in(text)
     ):
