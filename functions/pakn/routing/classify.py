@@ -477,23 +477,8 @@ class Classifier:
             # A proposal to the city is the city's to answer (LABELLING.md), whatever procedure it is about.
             level, level_p = "city", max(level_p, levels["city"], _ADDRESSED)
             named.add("vp-ubnd")
-        if kind in _ABOUT_AN_AGENCY and level == "city" and not (place.agency_id or place.ambiguous):
-            # An official's conduct or a proposal that names one department and nothing else -- no place, no
-            # ward, commune or district, no other agency or its procedure -- is that department's
-            # (LABELLING.md), though the level head, used to unplaced conduct being the city's, said city:
-            # train and dev, 232 of 232. A ward's chairman who "says only Sở Xây dựng may" is the ward's.
-            alone = named - context.turned_down
-            department = next(iter(alone)) if len(alone) == 1 else None
-            if (
-                department is not None
-                and self._route_level[department] == "department"
-                and _LOWER_UNIT_WORDS.isdisjoint(words)
-                and not (
-                    kind == "regulation" and _holds(words, _ONE_STOP_DESK)
-                )  # the desks' rules: the city's
-                and all(signal.route in (None, department) for signal in found if signal.route_weight > 0)
-            ):
-                level, level_p = "department", max(levels["department"], _NAMED_ALONE)
+        if level == "city" and self._named_alone(words, kind, named, found, context):
+            level, level_p = "department", max(levels["department"], _NAMED_ALONE)
         if level == "department" and context.several_departments:
             # "Sở A bảo sang Sở B, Sở B lại bảo về Sở A": a file bounced between departments is the city's
             # (LABELLING.md); in train and dev, 33 of the 35 messages naming two departments are.
@@ -530,6 +515,27 @@ class Classifier:
             agency_confidence=round(agency_p, 3) if agency_id else None,
             kind_candidates=kind_candidates,
             agency_candidates=agency_candidates,
+        )
+
+    def _named_alone(
+        self, words: Sequence[str], kind: str, named: set[str], found: Sequence[_Signal], context: _Context
+    ) -> bool:
+        """Whether an official's conduct or a proposal names one department and nothing else -- no place, no
+        ward, commune or district, no other agency or its procedure, no rule of the one-stop desks (the
+        city's): then it is that department's (LABELLING.md), though the level head, used to unplaced conduct
+        being the city's, said city (train and dev: 232 of 232). A ward's chairman who "says only Sở Xây dựng
+        may" is the ward's."""
+        if kind not in _ABOUT_AN_AGENCY or context.place.agency_id or context.place.ambiguous:
+            return False
+        alone = named - context.turned_down
+        if len(alone) != 1:
+            return False
+        department = next(iter(alone))
+        return (
+            self._route_level[department] == "department"
+            and _LOWER_UNIT_WORDS.isdisjoint(words)
+            and not (kind == "regulation" and any(_phrase_ends(words, _ONE_STOP_DESK, 0, len(words))))
+            and all(signal.route in (None, department) for signal in found if signal.route_weight > 0)
         )
 
     def _procedures_elsewhere(
@@ -687,14 +693,7 @@ _ADDRESSED = 0.9
 _NAMED_ALONE = 0.9
 # Words that name a commune, a ward, a former district or town (after text.tokens(): "P." is "phuong").
 _LOWER_UNIT_WORDS = frozenset({"phuong", "xa", "quan", "huyen", "thi", "ward", "commune", "district"})
-_ONE_STOP_DESK = ("mot", "cua")
-
-
-def _holds(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(tuple(words[start : start + size]) == phrase for start in range(len(words) - size + 1))
-
-
+_ONE_STOP_DESK = _by_first_word(["một cửa"])
 _ABOUT_AN_AGENCY = frozenset({"conduct", "regulation"})
 _BOUNCED = 0.9
 
